@@ -1,0 +1,134 @@
+/**
+ * The contract between channel adapters and the core. An adapter does not decide anything: it verifies and parses
+ * a provider's request into a {@link Command}, and renders the core's {@link Outcome} in the provider's own format.
+ * Adapters are pure: no database, no queue, no process.env.
+ */
+
+export * from "./money.ts";
+export * from "./crypto.ts";
+export * from "./mask.ts";
+
+/** A provider's HTTP request, reduced to what adapters read. */
+export interface InboundRequest {
+  method: string;
+  /** Query and urlencoded body parameters merged; a repeated name arrives as an array and is refused by adapters. */
+  params: Record<string, unknown>;
+  headers: Record<string, string | string[] | undefined>;
+  /** The source address after the allowlist and proxy rules of the route. */
+  ip: string;
+}
+
+/** What the route sends back: status, content type and body exactly as the provider expects them. */
+export interface HttpReply {
+  status: number;
+  contentType: string;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+/** Where a payment came from. `channel` is the idempotency namespace: external ids are unique within it. */
+export interface PaymentSource {
+  channel: string;
+  protocol: string;
+  profile: string;
+}
+
+/** May this account be paid (and, when given, this amount)? */
+export interface CheckCommand {
+  kind: "check";
+  /** The provider's id of the check request, echoed in some protocols. */
+  externalId: string | undefined;
+  accountNumber: string;
+  amountKopecks: bigint | undefined;
+}
+
+/** The provider took money for this account; record it durably and credit it once. */
+export interface PayCommand {
+  kind: "pay";
+  /** The provider's payment id: with the channel, the idempotency key. */
+  externalId: string;
+  accountNumber: string;
+  /** What the subscriber's account is credited. */
+  amountKopecks: bigint;
+  /** What the provider or the payer paid in fees, recorded, never credited. */
+  commissionKopecks: bigint;
+  /** What the payer paid in all, when the protocol says. */
+  payerAmountKopecks: bigint | undefined;
+  /** The provider's timestamp exactly as received. */
+  providerTime: string | undefined;
+  /** The request as received, secrets removed: stored on the payment for disputes. */
+  request: Record<string, unknown>;
+}
+
+export type Command = CheckCommand | PayCommand;
+
+/** An inbound payment as the core shows it to adapters. */
+export interface PaymentView {
+  /** The hub's own payment id (OSMP prv_txn, bank EXT_ID). */
+  id: bigint;
+  externalId: string;
+  accountNumber: string;
+  amountKopecks: bigint;
+  receivedAt: Date;
+}
+
+/** A subscriber account as a payer may see it: the owner's name is masked. */
+export interface AccountView {
+  number: string;
+  maskedOwnerName: string;
+  address: string;
+  balanceKopecks: bigint;
+  monthlyFeeKopecks: bigint;
+}
+
+/** Every result of a Command. Adapters map each kind to their protocol's code in one exhaustive table. */
+export type Outcome =
+  | { kind: "checked"; account: AccountView }
+  | { kind: "accepted"; payment: PaymentView }
+  /** A repeat of a known external id with the same account and sum: answered like the original, credited never. */
+  | { kind: "duplicate"; payment: PaymentView }
+  /** A repeat of a known external id with another account or sum: refused and flagged for an operator. */
+  | { kind: "conflict"; payment: PaymentView }
+  | { kind: "accountNotFound" }
+  /** Payments to the account are forbidden (an administrative block). */
+  | { kind: "accountBlocked" }
+  /** The contract is closed. */
+  | { kind: "accountInactive" }
+  | { kind: "amountTooSmall"; minKopecks: bigint }
+  | { kind: "amountTooLarge"; maxKopecks: bigint }
+  /** The hub could not decide now (database unreachable): the provider should repeat later. */
+  | { kind: "temporaryFailure" };
+
+export type OutcomeKind = Outcome["kind"];
+
+/** Why a request was refused before it became a Command. `field` names what to fix. */
+export interface ProtocolError {
+  kind: "malformed" | "badAccountFormat" | "unknownCommand" | "badSignature" | "forbidden" | "unauthorized" | "notFound";
+  message: string;
+  field?: string;
+}
+
+export type ParseResult = { ok: true; command: Command } | { ok: false; error: ProtocolError };
+
+/** Per-profile settings an adapter needs to parse; resolved from the environment by the core, passed in. */
+export interface ChannelProfile {
+  source: PaymentSource;
+  /** Smallest and largest payment the profile accepts, in kopecks. */
+  minKopecks: bigint;
+  maxKopecks: bigint;
+  /** Commission the network keeps, in basis points of the sum (100 = 1 %), recorded per payment. */
+  commissionBasisPoints: bigint;
+}
+
+/** One channel protocol: parse a request, render an outcome or an error. */
+export interface ChannelAdapter<Profile extends ChannelProfile = ChannelProfile> {
+  protocol: string;
+  parse(request: InboundRequest, profile: Profile): ParseResult;
+  reply(command: Command, outcome: Outcome, request: InboundRequest): HttpReply;
+  replyError(error: ProtocolError, request: InboundRequest | undefined): HttpReply;
+}
+
+/** For exhaustive switches: the compiler proves every case is handled. */
+export function assertNever(value: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
+}

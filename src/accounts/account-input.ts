@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { parseRubles } from "../../adapters/contract/index.ts";
+
+/** An account number (лицевой счёт): digits, as terminals and banks send it. */
+export const AccountNumber = z.string().regex(/^[0-9]{1,12}$/, "an account number is 1 to 12 digits");
+
+const MonthlyFee = z.string().transform((text, ctx) => {
+  const parsed = parseRubles(text, { allowZero: true });
+  if (!parsed.ok) {
+    ctx.addIssue({ code: "custom", message: `monthlyFee: ${parsed.reason} (write it like "890.00")` });
+    return z.NEVER;
+  }
+  return parsed.kopecks;
+});
+
+/** The body of PUT /api/accounts/:number and one row of the CSV import. */
+export const AccountInput = z.object({
+  ownerName: z.string().trim().min(1, "ownerName is required").max(300),
+  address: z.string().trim().max(500).default(""),
+  phone: z.string().trim().max(40).nullish(),
+  login: z.string().trim().regex(/^[A-Za-z0-9_.-]{1,64}$/, "login is letters, digits, _ . - (up to 64)").nullish(),
+  status: z.enum(["active", "blocked", "closed"]).default("active"),
+  monthlyFee: MonthlyFee.default(0n),
+});
+export type AccountInput = z.output<typeof AccountInput>;

@@ -1,0 +1,167 @@
+import { z } from "zod";
+import { parseRubles } from "../adapters/contract/index.ts";
+
+/**
+ * The environment, parsed once at start-up. An invalid value stops the hub with a list that names every variable
+ * to fix; secrets are never echoed back.
+ */
+
+export const OSMP_PROFILES = ["qiwi", "office-terminals", "vladik", "epos"] as const;
+export type OsmpProfileName = (typeof OSMP_PROFILES)[number];
+
+const rubles = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const parsed = parseRubles(text);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: "custom", message: parsed.reason });
+        return z.NEVER;
+      }
+      return parsed.kopecks;
+    });
+
+const percent = z
+  .string()
+  .default("0")
+  .transform((text, ctx) => {
+    // Percent with up to two decimals ("2.5"), kept as basis points so no float reaches money.
+    const parsed = parseRubles(text, { allowZero: true });
+    if (!parsed.ok || parsed.kopecks > 10000n) {
+      ctx.addIssue({ code: "custom", message: "must be a percent from 0 to 100 with at most two decimals" });
+      return z.NEVER;
+    }
+    return parsed.kopecks;
+  });
+
+const cidrList = z
+  .string()
+  .default("")
+  .transform((text) => text.split(",").map((part) => part.trim()).filter((part) => part.length > 0));
+
+const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+function osmpProfileSchema(name: OsmpProfileName) {
+  const prefix = `OSMP_${name.toUpperCase().replace(/-/g, "_")}`;
+  return {
+    [`${prefix}_ALLOWED_IPS`]: cidrList,
+    [`${prefix}_BASIC_USER`]: z.string().optional(),
+    [`${prefix}_BASIC_PASSWORD`]: z.string().optional(),
+    [`${prefix}_MIN_SUM`]: rubles("1.00"),
+    [`${prefix}_MAX_SUM`]: rubles("15000.00"),
+    [`${prefix}_COMMISSION_PERCENT`]: percent,
+  };
+}
+
+const BaseEnv = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HUB_ROLE: z.enum(["all", "server", "worker"]).default("all"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  DATABASE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default(".data"),
+  HUB_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  HUB_DEMO_DATA: z.enum(["true", "false"]).default("true"),
+  TRUST_PROXY: z.string().default("false"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default("payhub"),
+  CREDIT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
+  CREDIT_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  CREDIT_BACKOFF_MS: milliseconds(1000),
+  SWEEP_INTERVAL_MS: milliseconds(5000),
+  SWEEP_AFTER_MS: milliseconds(15000),
+});
+const EnvSchema = BaseEnv.extend(Object.assign({}, ...OSMP_PROFILES.map(osmpProfileSchema)) as Record<string, z.ZodType>);
+
+export interface OsmpProfileConfig {
+  name: OsmpProfileName;
+  allowedCidrs: string[];
+  basicAuth: { user: string; password: string } | undefined;
+  minKopecks: bigint;
+  maxKopecks: bigint;
+  commissionBasisPoints: bigint;
+}
+
+export interface Config {
+  env: "development" | "production" | "test";
+  role: "all" | "server" | "worker";
+  port: number;
+  host: string;
+  /** Unset means "find or start a local PostgreSQL" (src/infra/local-services.ts). */
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  dataDir: string;
+  adminToken: string;
+  demoData: boolean;
+  trustProxy: string | boolean;
+  logLevel: string;
+  queuePrefix: string;
+  credit: { concurrency: number; attempts: number; backoffMs: number };
+  sweeper: { intervalMs: number; afterMs: number };
+  osmp: Record<OsmpProfileName, OsmpProfileConfig>;
+}
+
+/** A development token so that the README's commands run unedited; production refuses to start without its own. */
+export const DEVELOPMENT_ADMIN_TOKEN = "payhub-development-admin-token";
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`payhub configuration is invalid:\n${problems.map((line) => `  - ${line}`).join("\n")}\nSee .env.example.`);
+    this.name = "ConfigError";
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+  }
+  const values = parsed.data as Record<string, unknown> & z.infer<typeof BaseEnv>;
+  const problems: string[] = [];
+  if (values.NODE_ENV === "production" && !values.HUB_ADMIN_TOKEN) {
+    problems.push("HUB_ADMIN_TOKEN: required in production (a random string of at least 16 characters)");
+  }
+
+  const osmp = {} as Record<OsmpProfileName, OsmpProfileConfig>;
+  for (const name of OSMP_PROFILES) {
+    const prefix = `OSMP_${name.toUpperCase().replace(/-/g, "_")}`;
+    const user = values[`${prefix}_BASIC_USER`] as string | undefined;
+    const password = values[`${prefix}_BASIC_PASSWORD`] as string | undefined;
+    if ((user === undefined) !== (password === undefined)) {
+      problems.push(`${prefix}_BASIC_USER and ${prefix}_BASIC_PASSWORD: set both or neither`);
+    }
+    const minKopecks = values[`${prefix}_MIN_SUM`] as bigint;
+    const maxKopecks = values[`${prefix}_MAX_SUM`] as bigint;
+    if (minKopecks > maxKopecks) problems.push(`${prefix}_MIN_SUM: must not exceed ${prefix}_MAX_SUM`);
+    osmp[name] = {
+      name,
+      allowedCidrs: values[`${prefix}_ALLOWED_IPS`] as string[],
+      basicAuth: user !== undefined && password !== undefined ? { user, password } : undefined,
+      minKopecks,
+      maxKopecks,
+      commissionBasisPoints: values[`${prefix}_COMMISSION_PERCENT`] as bigint,
+    };
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const trustProxy = values.TRUST_PROXY === "true" ? true : values.TRUST_PROXY === "false" ? false : values.TRUST_PROXY;
+  return {
+    env: values.NODE_ENV,
+    role: values.HUB_ROLE,
+    port: values.PORT,
+    host: values.HOST,
+    databaseUrl: values.DATABASE_URL,
+    redisUrl: values.REDIS_URL,
+    dataDir: values.DATA_DIR,
+    adminToken: values.HUB_ADMIN_TOKEN ?? DEVELOPMENT_ADMIN_TOKEN,
+    demoData: values.HUB_DEMO_DATA === "true",
+    trustProxy,
+    logLevel: values.LOG_LEVEL,
+    queuePrefix: values.QUEUE_PREFIX,
+    credit: { concurrency: values.CREDIT_CONCURRENCY, attempts: values.CREDIT_ATTEMPTS, backoffMs: values.CREDIT_BACKOFF_MS },
+    sweeper: { intervalMs: values.SWEEP_INTERVAL_MS, afterMs: values.SWEEP_AFTER_MS },
+    osmp,
+  };
+}

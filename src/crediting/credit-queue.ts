@@ -1,0 +1,38 @@
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "../log.ts";
+import { CREDIT_JOB, CREDIT_QUEUE, creditJobId, type CreditJobData } from "../queue/names.ts";
+import type { DispatchCredit } from "../payments/accept-payment.ts";
+
+export interface CreditQueueOptions {
+  prefix: string;
+  attempts: number;
+  backoffMs: number;
+}
+
+export function createCreditQueue(connection: Redis, options: CreditQueueOptions): Queue<CreditJobData> {
+  return new Queue<CreditJobData>(CREDIT_QUEUE, {
+    connection,
+    prefix: options.prefix,
+    defaultJobOptions: {
+      attempts: options.attempts,
+      backoff: { type: "exponential", delay: options.backoffMs },
+      // Completed jobs are kept a while so a late duplicate add with the same id is ignored; failed ones a week.
+      removeOnComplete: { age: 3600, count: 20000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  });
+}
+
+/**
+ * The outbox relay's fast path: right after the commit, hand the payment to BullMQ. It never blocks or fails the
+ * provider's answer; whatever Redis does not take, the sweeper re-sends from the outbox.
+ */
+export function createDispatcher(queue: Queue<CreditJobData>, log: Logger): DispatchCredit {
+  return (paymentId, requestId) => {
+    const data: CreditJobData = requestId ? { paymentId: paymentId.toString(), requestId } : { paymentId: paymentId.toString() };
+    queue.add(CREDIT_JOB, data, { jobId: creditJobId(paymentId) }).catch((error: unknown) => {
+      log.warn({ err: error, paymentId: paymentId.toString(), requestId }, "credit job not queued; the sweeper will re-send it");
+    });
+  };
+}

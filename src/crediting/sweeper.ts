@@ -1,0 +1,62 @@
+import type { Queue } from "bullmq";
+import type { Db } from "../db.ts";
+import type { Logger } from "../log.ts";
+import { CREDIT_JOB, CREDIT_TOPIC, creditJobId, type CreditJobData } from "../queue/names.ts";
+
+export interface SweeperOptions {
+  intervalMs: number;
+  /** How long a credit may stay unprocessed before the sweeper re-sends it. */
+  afterMs: number;
+  batchSize?: number;
+}
+
+/** States in which a job is still on its way to a worker: re-sending it would only add a duplicate. */
+const STILL_QUEUED = new Set(["waiting", "delayed", "prioritized", "waiting-children"]);
+
+/**
+ * Re-sends accepted payments whose credit stayed unprocessed: Redis may lose every key (a FLUSHALL, a failover
+ * without persistence) and payhub still loses no payment, because the outbox in Postgres is the record of the work.
+ * Returns how many payments it re-sent.
+ */
+export async function sweepOnce(db: Db, queue: Queue<CreditJobData>, log: Logger, options: SweeperOptions): Promise<number> {
+  const rows = await db.$queryRaw<{ payment_id: bigint }[]>`
+    SELECT o.payment_id FROM outbox o JOIN inbound_payment p ON p.id = o.payment_id
+    WHERE o.topic = ${CREDIT_TOPIC} AND o.processed_at IS NULL AND p.status = 'accepted'
+      AND o.created_at < now() - make_interval(secs => ${options.afterMs / 1000})
+    ORDER BY o.id LIMIT ${options.batchSize ?? 1000}`;
+  let resent = 0;
+  for (const { payment_id: paymentId } of rows) {
+    const jobId = creditJobId(paymentId);
+    const state = await queue.getJobState(jobId);
+    if (STILL_QUEUED.has(state)) continue;
+    // Unknown (Redis lost it): the canonical id. Completed, failed or stuck active: a fresh id, since BullMQ ignores
+    // an add whose id it still holds.
+    const freshId = state === "unknown" ? jobId : `${jobId}-sweep-${Date.now()}`;
+    await queue.add(CREDIT_JOB, { paymentId: paymentId.toString() }, { jobId: freshId });
+    resent += 1;
+  }
+  if (resent > 0) log.warn({ resent, found: rows.length }, "sweeper re-sent uncredited payments");
+  return resent;
+}
+
+/** Runs the sweeper every intervalMs until stopped; one sweep at a time. */
+export function startSweeper(db: Db, queue: Queue<CreditJobData>, log: Logger, options: SweeperOptions): { stop: () => Promise<void> } {
+  let busy: Promise<unknown> | undefined;
+  let stopped = false;
+  const timer = setInterval(() => {
+    if (stopped || busy) return;
+    busy = sweepOnce(db, queue, log, options)
+      .catch((error: unknown) => log.error({ err: error }, "sweep failed; will try again"))
+      .finally(() => {
+        busy = undefined;
+      });
+  }, options.intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await busy;
+    },
+  };
+}

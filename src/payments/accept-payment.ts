@@ -1,0 +1,209 @@
+import type {
+  AccountView,
+  ChannelProfile,
+  CheckCommand,
+  Command,
+  HttpReply,
+  Outcome,
+  PayCommand,
+  PaymentSource,
+  PaymentView,
+} from "../../adapters/contract/index.ts";
+import { maskOwnerName } from "../../adapters/contract/index.ts";
+import type { Db } from "../db.ts";
+import type { Logger } from "../log.ts";
+
+/** Hands a committed payment to the crediting queue; never throws (the sweeper covers what it could not hand over). */
+export type DispatchCredit = (paymentId: bigint, requestId: string | undefined) => void;
+
+export interface IntakeDeps {
+  db: Db;
+  dispatchCredit: DispatchCredit;
+  log: Logger;
+}
+
+export interface IntakeRequest {
+  source: PaymentSource;
+  profile: ChannelProfile;
+  command: Command;
+  requestId: string | undefined;
+  /** Renders an outcome in the provider's format; the answer to an accepted payment is stored with it. */
+  answer: (outcome: Outcome) => HttpReply;
+}
+
+interface AccountRow {
+  id: number;
+  number: string;
+  status: "active" | "blocked" | "closed";
+  owner_name: string;
+  address: string;
+  balance_kopecks: bigint;
+  monthly_fee_kopecks: bigint;
+  next_payment_id: bigint | null;
+}
+
+interface PaymentRow {
+  id: bigint;
+  external_id: string;
+  account_number: string;
+  amount_kopecks: bigint;
+  received_at: Date;
+}
+
+/**
+ * The intake use case: turns a Command from any adapter into an Outcome. A `pay` is committed together with its
+ * outbox row before this returns, so the provider hears "accepted" only about a payment that is durable.
+ * Expected refusals are outcomes; only infrastructure failures become `temporaryFailure`.
+ */
+export async function handleCommand(deps: IntakeDeps, request: IntakeRequest): Promise<{ outcome: Outcome; reply: HttpReply }> {
+  let outcome: Outcome;
+  try {
+    outcome =
+      request.command.kind === "check"
+        ? await check(deps, request, request.command)
+        : await pay(deps, request, request.command);
+  } catch (error) {
+    deps.log.error({ err: error, channel: request.source.channel, requestId: request.requestId }, "intake failed: answering a temporary error");
+    outcome = { kind: "temporaryFailure" };
+  }
+  const reply = request.answer(outcome);
+  const log = outcome.kind === "accepted" || outcome.kind === "checked" || outcome.kind === "duplicate" ? deps.log.info : deps.log.warn;
+  log.call(
+    deps.log,
+    {
+      channel: request.source.channel,
+      command: request.command.kind,
+      externalId: request.command.externalId,
+      account: request.command.accountNumber,
+      outcome: outcome.kind,
+      paymentId: "payment" in outcome ? outcome.payment.id.toString() : undefined,
+      requestId: request.requestId,
+    },
+    `${request.command.kind} ${outcome.kind}`,
+  );
+  return { outcome, reply };
+}
+
+async function check(deps: IntakeDeps, request: IntakeRequest, command: CheckCommand): Promise<Outcome> {
+  const account = await findAccount(deps.db, command.accountNumber, false);
+  const refusal = refusalFor(account, command.amountKopecks, request.profile);
+  if (refusal) return refusal;
+  return { kind: "checked", account: accountView(account!) };
+}
+
+async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand): Promise<Outcome> {
+  const { db } = deps;
+  const account = await findAccount(db, command.accountNumber, true);
+  const refusal = refusalFor(account, command.amountKopecks, request.profile);
+  if (refusal) {
+    // A repeat of a payment accepted earlier keeps its answer even if the account was closed since.
+    const existing = await findPayment(db, request.source.channel, command.externalId);
+    return existing ? repeatOutcome(deps, request, command, existing) : refusal;
+  }
+
+  const payment: PaymentView = {
+    id: account!.next_payment_id!,
+    externalId: command.externalId,
+    accountNumber: command.accountNumber,
+    amountKopecks: command.amountKopecks,
+    receivedAt: new Date(),
+  };
+  const outcome: Outcome = { kind: "accepted", payment };
+  const answer = request.answer(outcome);
+  const { channel, protocol, profile } = request.source;
+  // The payment and its outbox row in one statement, hence one transaction: either both are durable or neither.
+  const inserted = await db.$queryRaw<{ id: bigint }[]>`
+    WITH inserted AS (
+      INSERT INTO inbound_payment (id, channel, protocol, profile, external_id, account_number, account_id,
+        amount_kopecks, commission_kopecks, payer_amount_kopecks, provider_time, received_at, request, response, request_id)
+      VALUES (${payment.id}, ${channel}, ${protocol}, ${profile}, ${command.externalId}, ${command.accountNumber},
+        ${account!.id}, ${command.amountKopecks}, ${command.commissionKopecks}, ${command.payerAmountKopecks ?? null},
+        ${command.providerTime ?? null}, ${payment.receivedAt}, ${JSON.stringify(command.request)}::jsonb, ${answer.body},
+        ${request.requestId ?? null})
+      ON CONFLICT (channel, external_id) DO NOTHING
+      RETURNING id
+    ), queued AS (
+      INSERT INTO outbox (topic, payment_id) SELECT 'credit', id FROM inserted
+    )
+    SELECT id FROM inserted`;
+  if (inserted.length === 1) {
+    deps.dispatchCredit(payment.id, request.requestId);
+    return outcome;
+  }
+  // Another request with the same external id committed first (a provider's concurrent retry).
+  const existing = await findPayment(db, channel, command.externalId);
+  if (!existing) throw new Error(`payment ${channel}/${command.externalId} conflicted on insert but cannot be read`);
+  return repeatOutcome(deps, request, command, existing);
+}
+
+/** Same account and sum: the original's answer; anything else: a conflict flagged for an operator. */
+async function repeatOutcome(deps: IntakeDeps, request: IntakeRequest, command: PayCommand, existing: PaymentRow): Promise<Outcome> {
+  const payment: PaymentView = {
+    id: existing.id,
+    externalId: existing.external_id,
+    accountNumber: existing.account_number,
+    amountKopecks: existing.amount_kopecks,
+    receivedAt: existing.received_at,
+  };
+  if (existing.account_number === command.accountNumber && existing.amount_kopecks === command.amountKopecks) {
+    return { kind: "duplicate", payment };
+  }
+  const detail =
+    `external id ${command.externalId} was paid as payment ${existing.id} to account ${existing.account_number} ` +
+    `for ${existing.amount_kopecks} kopecks; the repeat names account ${command.accountNumber} and ${command.amountKopecks} kopecks`;
+  await deps.db.intakeIncident.create({
+    data: {
+      kind: "conflict",
+      channel: request.source.channel,
+      externalId: command.externalId,
+      paymentId: existing.id,
+      detail,
+      request: command.request as object,
+    },
+  });
+  deps.log.warn({ channel: request.source.channel, externalId: command.externalId, paymentId: existing.id.toString(), requestId: request.requestId }, `conflicting repeat flagged: ${detail}`);
+  return { kind: "conflict", payment };
+}
+
+function refusalFor(account: AccountRow | undefined, amountKopecks: bigint | undefined, profile: ChannelProfile): Outcome | undefined {
+  if (!account) return { kind: "accountNotFound" };
+  if (account.status === "closed") return { kind: "accountInactive" };
+  if (account.status === "blocked") return { kind: "accountBlocked" };
+  if (amountKopecks !== undefined && amountKopecks < profile.minKopecks) return { kind: "amountTooSmall", minKopecks: profile.minKopecks };
+  if (amountKopecks !== undefined && amountKopecks > profile.maxKopecks) return { kind: "amountTooLarge", maxKopecks: profile.maxKopecks };
+  return undefined;
+}
+
+/**
+ * Reads the account; for a payment it also draws the next payment id in the same round trip, so the answer
+ * (which carries that id) can be rendered and stored with the payment in its one insert.
+ */
+async function findAccount(db: Db, number: string, withNextPaymentId: boolean): Promise<AccountRow | undefined> {
+  const rows = withNextPaymentId
+    ? await db.$queryRaw<AccountRow[]>`
+        SELECT id, number, status::text AS status, owner_name, address, balance_kopecks, monthly_fee_kopecks,
+          CASE WHEN status = 'active' THEN nextval('inbound_payment_id_seq') END AS next_payment_id
+        FROM subscriber_account WHERE number = ${number}`
+    : await db.$queryRaw<AccountRow[]>`
+        SELECT id, number, status::text AS status, owner_name, address, balance_kopecks, monthly_fee_kopecks,
+          NULL::bigint AS next_payment_id
+        FROM subscriber_account WHERE number = ${number}`;
+  return rows[0];
+}
+
+async function findPayment(db: Db, channel: string, externalId: string): Promise<PaymentRow | undefined> {
+  const rows = await db.$queryRaw<PaymentRow[]>`
+    SELECT id, external_id, account_number, amount_kopecks, received_at
+    FROM inbound_payment WHERE channel = ${channel} AND external_id = ${externalId}`;
+  return rows[0];
+}
+
+function accountView(account: AccountRow): AccountView {
+  return {
+    number: account.number,
+    maskedOwnerName: maskOwnerName(account.owner_name),
+    address: account.address,
+    balanceKopecks: account.balance_kopecks,
+    monthlyFeeKopecks: account.monthly_fee_kopecks,
+  };
+}

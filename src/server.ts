@@ -1,0 +1,52 @@
+import express, { type NextFunction, type Request, type Response } from "express";
+import type { Redis } from "ioredis";
+import { accountsRoutes } from "./api/accounts-routes.ts";
+import type { Config } from "./config.ts";
+import type { Db } from "./db.ts";
+import { requireBearer } from "./http/bearer-auth.ts";
+import { requestContext } from "./http/request-context.ts";
+import type { Logger } from "./log.ts";
+import type { IntakeDeps } from "./payments/accept-payment.ts";
+import { osmpRoutes } from "../webhooks/osmp.ts";
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  redis: Redis;
+  log: Logger;
+  intake: IntakeDeps;
+}
+
+/** The HTTP application, without listen(): tests mount it on an ephemeral port. */
+export function createApp(deps: AppDeps): express.Express {
+  const { config, db, redis, log } = deps;
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", config.trustProxy);
+  app.use(requestContext(log));
+
+  app.get("/health/live", (_req, res) => {
+    res.json({ status: "live" });
+  });
+  app.get("/health/ready", async (_req, res) => {
+    const [postgres, redisOk] = await Promise.all([
+      db.$queryRaw`SELECT 1`.then(() => true, () => false),
+      redis.ping().then((pong) => pong === "PONG", () => false),
+    ]);
+    res.status(postgres && redisOk ? 200 : 503).json({ status: postgres && redisOk ? "ready" : "not ready", postgres, redis: redisOk });
+  });
+
+  app.use("/webhooks/osmp", osmpRoutes(config, deps.intake));
+  app.use("/api", requireBearer(config.adminToken));
+  app.use("/api/accounts", accountsRoutes(db));
+
+  app.use((req: Request, res: Response) => {
+    res.status(404).json({ error: "not_found", message: `no route ${req.method} ${req.path}` });
+  });
+  app.use((error: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
+    const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
+    (req.log ?? log).error({ err: error, path: req.path }, "request failed");
+    res.status(status).json({ error: status === 500 ? "internal_error" : "bad_request", message: status === 500 ? "internal error; see the hub's log for the request id" : error.message });
+  });
+  return app;
+}

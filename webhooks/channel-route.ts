@@ -1,0 +1,76 @@
+import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import type { ChannelAdapter, ChannelProfile, HttpReply, InboundRequest, ProtocolError } from "../adapters/contract/index.ts";
+import type { IntakeDeps } from "../src/payments/accept-payment.ts";
+import { handleCommand } from "../src/payments/accept-payment.ts";
+import { basicCredentialsMatch, type IpAllowlist } from "./source-guard.ts";
+
+/** How a channel's profile is guarded at the HTTP level, before its adapter sees the request. */
+export interface GuardedProfile {
+  profile: ChannelProfile;
+  allowlist: IpAllowlist;
+  basicAuth: { user: string; password: string } | undefined;
+}
+
+/** Provider requests are small; anything larger is refused before it is read (a 2 MB body gets a protocol error). */
+export const WEBHOOK_BODY_LIMIT = "16kb";
+
+/** Query and urlencoded body merged; a name present in both becomes an array, which adapters refuse. */
+export function inboundRequestOf(req: Request): InboundRequest {
+  const params: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
+  const body = req.body && typeof req.body === "object" ? (req.body as Record<string, unknown>) : {};
+  for (const [name, value] of Object.entries(body)) {
+    params[name] = name in params ? ([] as unknown[]).concat(params[name], value) : value;
+  }
+  return { method: req.method, params, headers: req.headers, ip: req.ip ?? req.socket.remoteAddress ?? "" };
+}
+
+export function send(res: Response, reply: HttpReply): void {
+  res.status(reply.status).set(reply.headers ?? {}).type(reply.contentType).send(reply.body);
+}
+
+/**
+ * The route of one check/pay channel: `/:profile`, GET and POST. Order matters: the source address and Basic
+ * credentials are checked before the body is parsed, the adapter verifies and parses, and the reply is sent only
+ * after the intake use case committed the payment.
+ */
+export function checkPayRoute(adapter: ChannelAdapter, profiles: Map<string, GuardedProfile>, deps: IntakeDeps): Router {
+  const router = express.Router();
+  const refuse = (req: Request, res: Response, error: ProtocolError) => {
+    req.log?.warn({ profile: req.params.profile, reason: error.kind, field: error.field, ip: req.ip }, `${adapter.protocol} request refused: ${error.message}`);
+    send(res, adapter.replyError(error, inboundRequestOf(req)));
+  };
+
+  router.all("/:profile", (req: Request, res: Response, next: NextFunction) => {
+    const guarded = profiles.get(String(req.params.profile));
+    if (!guarded) return refuse(req, res, { kind: "notFound", message: `unknown ${adapter.protocol} profile "${String(req.params.profile).slice(0, 40)}"` });
+    if (req.method !== "GET" && req.method !== "POST") return refuse(req, res, { kind: "malformed", message: "use GET or POST" });
+    if (!guarded.allowlist.allows(req.ip)) return refuse(req, res, { kind: "forbidden", message: `source address ${req.ip} is not allowed for this profile` });
+    if (guarded.basicAuth && !basicCredentialsMatch(req.headers.authorization, guarded.basicAuth)) {
+      return refuse(req, res, { kind: "unauthorized", message: "HTTP Basic credentials missing or wrong" });
+    }
+    next();
+  });
+  router.post("/:profile", express.urlencoded({ extended: false, limit: WEBHOOK_BODY_LIMIT, parameterLimit: 50 }));
+  router.all("/:profile", async (req: Request, res: Response) => {
+    const guarded = profiles.get(String(req.params.profile))!;
+    const request = inboundRequestOf(req);
+    const parsed = adapter.parse(request, guarded.profile);
+    if (!parsed.ok) return refuse(req, res, parsed.error);
+    const { reply } = await handleCommand(deps, {
+      source: guarded.profile.source,
+      profile: guarded.profile,
+      command: parsed.command,
+      requestId: req.id,
+      answer: (outcome) => adapter.reply(parsed.command, outcome, request),
+    });
+    send(res, reply);
+  });
+  // Body-parser failures (too large, bad encoding) still get the protocol's own error answer.
+  router.use("/:profile", (error: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
+    const tooLarge = error.type === "entity.too.large";
+    req.log?.warn({ err: { type: error.type, message: error.message } }, `${adapter.protocol} request refused before parsing`);
+    const reply = adapter.replyError({ kind: "malformed", message: tooLarge ? "request body too large" : "request body could not be read" }, undefined);
+    send(res, { ...reply, status: tooLarge ? 413 : 400 });
+  });
+  return router;
+}
