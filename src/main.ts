@@ -1,86 +1,39 @@
-import type { Server } from "node:http";
-import { loadDemoAccountsIfEmpty } from "./accounts/demo-accounts.ts";
-import { ConfigError, loadConfig, OSMP_PROFILES, type Config } from "./config.ts";
-import { createCreditQueue, createDispatcher } from "./crediting/credit-queue.ts";
-import { startCreditWorker } from "./crediting/credit-worker.ts";
-import { startSweeper } from "./crediting/sweeper.ts";
-import { createDb } from "./db.ts";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { startHub } from "./hub.ts";
 import { ensureDatabase, migrateDatabase } from "./infra/database.ts";
-import { findOrStartPostgres, findOrStartRedis } from "./infra/local-services.ts";
-import { ensureLedgerAccounts } from "./ledger/ledger-accounts.ts";
+import { findOrStartPostgres, findOrStartRedis, type LocalService } from "./infra/local-services.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { createRedis } from "./queue/connection.ts";
-import { createApp } from "./server.ts";
-import { osmpChannel } from "../webhooks/osmp.ts";
-
-/** Every channel the hub posts for: each needs its clearing ledger account. */
-export const ALL_CHANNELS = OSMP_PROFILES.map(osmpChannel);
 
 /**
- * The composition root: `npm start` runs server and worker in one process (HUB_ROLE=all); production runs
- * HUB_ROLE=server and HUB_ROLE=worker separately. Stops are run in reverse order on SIGTERM.
+ * `npm start`: finds (or starts) PostgreSQL and Redis, creates and migrates the database, and runs the hub in the
+ * role HUB_ROLE says (all by default: server and worker in one process). SIGTERM stops it gracefully.
  */
 async function main(config: Config, log: Logger): Promise<void> {
-  const stops: { name: string; stop: () => Promise<unknown> }[] = [];
-
+  const services: LocalService[] = [];
   const postgres = config.databaseUrl ? { url: config.databaseUrl } : await findOrStartPostgres(config.dataDir, log);
-  if (postgres.stop) stops.push({ name: "embedded postgres", stop: postgres.stop });
-  const redisService = config.redisUrl ? { url: config.redisUrl } : await findOrStartRedis(config.dataDir, log);
-  if (redisService.stop) stops.push({ name: "embedded redis", stop: redisService.stop });
+  services.push(postgres);
+  const redis = config.redisUrl ? { url: config.redisUrl } : await findOrStartRedis(config.dataDir, log);
+  services.push(redis);
 
   if (await ensureDatabase(postgres.url)) log.info("database created");
   await migrateDatabase(postgres.url);
   log.info("migrations applied");
 
-  const db = createDb(postgres.url);
-  stops.push({ name: "database", stop: () => db.$disconnect() });
-  await ensureLedgerAccounts(db, ALL_CHANNELS);
-  if (config.demoData) {
-    const loaded = await loadDemoAccountsIfEmpty(db);
-    if (loaded > 0) log.info({ loaded }, "empty database: demo accounts loaded (100080 among them)");
-  }
-
-  const producer = createRedis(redisService.url, "producer");
-  producer.on("error", (error) => log.warn({ err: error.message }, "redis producer connection error"));
-  await producer.connect();
-  stops.push({ name: "redis", stop: () => producer.quit() });
-  const queue = createCreditQueue(producer, { prefix: config.queuePrefix, ...config.credit });
-  stops.push({ name: "credit queue", stop: () => queue.close() });
-
-  if (config.role !== "server") {
-    const workerRedis = createRedis(redisService.url, "worker");
-    workerRedis.on("error", (error) => log.warn({ err: error.message }, "redis worker connection error"));
-    const worker = startCreditWorker(db, workerRedis, log, { prefix: config.queuePrefix, concurrency: config.credit.concurrency });
-    const sweeper = startSweeper(db, queue, log, config.sweeper);
-    stops.push({ name: "worker redis", stop: () => workerRedis.quit() });
-    stops.push({ name: "sweeper", stop: sweeper.stop });
-    stops.push({ name: "credit worker", stop: () => worker.close() });
-    log.info({ concurrency: config.credit.concurrency }, "credit worker and sweeper started");
-  }
-
-  if (config.role !== "worker") {
-    const app = createApp({ config, db, redis: producer, log, intake: { db, dispatchCredit: createDispatcher(queue, log), log } });
-    const server: Server = await new Promise((resolve) => {
-      const listening = app.listen(config.port, config.host, () => resolve(listening));
-    });
-    // In-flight provider requests finish (their payments are committed) before the database closes.
-    stops.push({ name: "http server", stop: () => new Promise<void>((resolve) => server.close(() => resolve())) });
-    log.info({ port: config.port, host: config.host, role: config.role }, `payhub listening on http://${config.host}:${config.port}`);
-  }
+  const hub = await startHub(config, log, { databaseUrl: postgres.url, redisUrl: redis.url });
+  if (hub.port !== undefined) log.info({ port: hub.port, role: config.role }, `payhub listening on http://${config.host}:${hub.port}`);
+  else log.info({ role: config.role }, "payhub worker running");
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "shutting down gracefully");
-    const force = setTimeout(() => {
+    setTimeout(() => {
       log.error("graceful shutdown took over 20 s: exiting");
       process.exit(1);
-    }, 20000);
-    force.unref();
-    for (const { name, stop } of stops.reverse()) {
-      await stop().catch((error: unknown) => log.warn({ err: error, name }, `stopping ${name} failed`));
-    }
+    }, 20000).unref();
+    await hub.stop();
+    for (const service of services.reverse()) await service.stop?.();
     log.info("stopped");
     process.exit(0);
   };

@@ -1,0 +1,94 @@
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import type { Queue, Worker } from "bullmq";
+import { loadDemoAccountsIfEmpty } from "./accounts/demo-accounts.ts";
+import { OSMP_PROFILES, type Config } from "./config.ts";
+import { createCreditQueue, createDispatcher } from "./crediting/credit-queue.ts";
+import { startCreditWorker } from "./crediting/credit-worker.ts";
+import { startSweeper } from "./crediting/sweeper.ts";
+import { createDb, type Db } from "./db.ts";
+import { ensureLedgerAccounts } from "./ledger/ledger-accounts.ts";
+import type { Logger } from "./log.ts";
+import { createRedis } from "./queue/connection.ts";
+import type { CreditJobData } from "./queue/names.ts";
+import { createApp } from "./server.ts";
+import { osmpChannel } from "../webhooks/osmp.ts";
+
+/** Every channel the hub posts for: each needs its clearing ledger account. */
+export const ALL_CHANNELS = OSMP_PROFILES.map(osmpChannel);
+
+export interface RunningHub {
+  db: Db;
+  queue: Queue<CreditJobData>;
+  /** Set for roles that serve HTTP. */
+  server: Server | undefined;
+  /** The port actually bound (PORT=0 binds an ephemeral one). */
+  port: number | undefined;
+  worker: Worker<CreditJobData> | undefined;
+  /** Stops in reverse order of start: HTTP first (in-flight answers finish), the database last. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires the hub for its role on a migrated database: the HTTP server (role server), the credit worker and the
+ * sweeper (role worker), or both (role all). Used by src/main.ts and by the tests, so both run the same wiring.
+ */
+export async function startHub(config: Config, log: Logger, urls: { databaseUrl: string; redisUrl: string }): Promise<RunningHub> {
+  const stops: { name: string; stop: () => Promise<unknown> }[] = [];
+  const stop = async () => {
+    for (const { name, stop: stopOne } of stops.splice(0).reverse()) {
+      await stopOne().catch((error: unknown) => log.warn({ err: error, name }, `stopping ${name} failed`));
+    }
+  };
+  try {
+    const db = createDb(urls.databaseUrl);
+    stops.push({ name: "database", stop: () => db.$disconnect() });
+    await ensureLedgerAccounts(db, ALL_CHANNELS);
+    if (config.demoData) {
+      const loaded = await loadDemoAccountsIfEmpty(db);
+      if (loaded > 0) log.info({ loaded }, "empty database: demo accounts loaded (100080 among them)");
+    }
+
+    const producer = createRedis(urls.redisUrl, "producer");
+    producer.on("error", (error) => log.warn({ err: error.message }, "redis producer connection error"));
+    await producer.connect();
+    stops.push({ name: "redis", stop: () => producer.quit() });
+    const queue = createCreditQueue(producer, { prefix: config.queuePrefix, ...config.credit });
+    stops.push({ name: "credit queue", stop: () => queue.close() });
+
+    let worker: Worker<CreditJobData> | undefined;
+    if (config.role !== "server") {
+      const workerRedis = createRedis(urls.redisUrl, "worker");
+      workerRedis.on("error", (error) => log.warn({ err: error.message }, "redis worker connection error"));
+      stops.push({ name: "worker redis", stop: () => workerRedis.quit() });
+      worker = startCreditWorker(db, workerRedis, log, { prefix: config.queuePrefix, concurrency: config.credit.concurrency });
+      stops.push({ name: "credit worker", stop: () => worker!.close() });
+      const sweeper = startSweeper(db, queue, log, config.sweeper);
+      stops.push({ name: "sweeper", stop: sweeper.stop });
+      log.info({ concurrency: config.credit.concurrency }, "credit worker and sweeper started");
+    }
+
+    let server: Server | undefined;
+    if (config.role !== "worker") {
+      const app = createApp({ config, db, redis: producer, log, intake: { db, dispatchCredit: createDispatcher(queue, log), log } });
+      server = await new Promise<Server>((resolve, reject) => {
+        const listening = app.listen(config.port, config.host, () => resolve(listening));
+        listening.once("error", reject);
+      });
+      const httpServer = server;
+      stops.push({
+        name: "http server",
+        stop: () =>
+          new Promise<void>((resolve) => {
+            httpServer.close(() => resolve());
+            httpServer.closeIdleConnections();
+          }),
+      });
+    }
+    const port = server ? (server.address() as AddressInfo).port : undefined;
+    return { db, queue, server, port, worker, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
