@@ -23,7 +23,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-import { bindMigrationAwareSqlAdapterFactory, DriverAdapterError } from '@prisma/driver-adapter-utils';
+import { bindMigrationAwareSqlAdapterFactory, ColumnTypeEnum, DriverAdapterError } from '@prisma/driver-adapter-utils';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 
@@ -210,21 +210,43 @@ function toDriverAdapterError(e) {
 
 const PG_CHAR_OID = 18; // the one-byte internal type `"char"` (pg_constraint.contype, pg_class.relkind, …)
 const PG_TEXT_OID = 25;
+// Columns of `"char"` type per in-flight query object (queryRaw passes the same object on to performIO).
+const charColumnsOfQuery = new WeakMap();
 
 // Apply fixes 1 and 4 to an adapter (or transaction) object returned by adapter-pg.
 function patchQueryable(q) {
-  // Fix 1: the engine's catalog queries return `"char"` columns, and adapter-pg 7.10.1 rejects OID 18 as an
-  // "Unsupported column type char". pg already decodes it as a one-character string, so relabel the column as
-  // text before adapter-pg maps column types. `performIO` is adapter-pg's internal (TypeScript-private) method that
-  // both queryRaw and executeRaw go through; it is the only hook between the wire result and the type check.
+  // Fix 1: the engine's catalog queries return `"char"` columns, and adapter-pg 7.10.1 rejects OID 18 ("Unsupported
+  // column type char"). Reporting them as Text is not enough: the schema describer reads e.g.
+  // pg_constraint.contype with `get_expect_char`, which accepts only a Character value, and the engine panics
+  // ("sql-schema-describer/src/postgres.rs … as char failed") as soon as the database has a CHECK constraint or a
+  // constraint trigger. The native engine's driver decodes `"char"` as Character, so report exactly that:
+  //  * performIO (adapter-pg's internal, TypeScript-private method that queryRaw and executeRaw go through; the
+  //    only hook between the wire result and the type check) relabels those columns as text so the check passes,
+  //    and remembers their positions;
+  //  * queryRaw then marks them ColumnTypeEnum.Character; pg already decodes `"char"` as a one-character string,
+  //    which is what the engine expects for Character.
   const performIO = q.performIO;
-  if (typeof performIO !== 'function') {
+  const queryRaw = q.queryRaw;
+  if (typeof performIO !== 'function' || typeof queryRaw !== 'function') {
     throw new Error('@prisma/adapter-pg changed: performIO() is gone; revisit scripts/prisma-schema-engine.mjs');
   }
   q.performIO = async function (query) {
     const result = await performIO.call(this, query);
-    for (const field of result?.fields ?? []) if (field.dataTypeID === PG_CHAR_OID) field.dataTypeID = PG_TEXT_OID;
+    const charColumns = [];
+    result?.fields?.forEach((field, i) => {
+      if (field.dataTypeID === PG_CHAR_OID) {
+        field.dataTypeID = PG_TEXT_OID;
+        charColumns.push(i);
+      }
+    });
+    if (charColumns.length) charColumnsOfQuery.set(query, charColumns);
     return result;
+  };
+  q.queryRaw = async function (query) {
+    const resultSet = await queryRaw.call(this, query);
+    for (const i of charColumnsOfQuery.get(query) ?? []) resultSet.columnTypes[i] = ColumnTypeEnum.Character;
+    charColumnsOfQuery.delete(query);
+    return resultSet;
   };
 
   if (typeof q.startTransaction === 'function') {
@@ -447,7 +469,9 @@ async function serveJsonRpc(args) {
 
   // One request at a time, in order, like the native engine: the Wasm engine is not re-entrant.
   let queue = Promise.resolve();
+  let current; // the request being handled
   const handle = async (req) => {
+    current = req;
     try {
       const result = await call(req.method, req.params);
       send({ jsonrpc: '2.0', id: req.id, result: result === undefined ? {} : result });
@@ -457,8 +481,18 @@ async function serveJsonRpc(args) {
       // After a trap the Wasm instance's memory is in an unknown state: stop like the native engine's panic exit.
       if (e instanceof WebAssembly.RuntimeError) fatal = true;
     }
+    current = undefined;
     if (fatal) process.exit(101);
   };
+
+  // A Rust panic can also trap inside a callback that the engine scheduled on Node's task queue; it then surfaces
+  // here instead of rejecting the engine's promise. Answer the request in flight as a panic (so the CLI shows the
+  // panic message) and exit with the native engine's panic exit code.
+  process.on('uncaughtException', (e) => {
+    logJson('ERROR', `${lastWasmPanic ?? ''}\n${e?.stack ?? e}`);
+    if (current) send({ jsonrpc: '2.0', id: current.id, error: rpcError(e, loaded?.errorRegistry) });
+    dropLiveShadowDbs().finally(() => process.exit(101));
+  });
 
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   lines.on('line', (line) => {
