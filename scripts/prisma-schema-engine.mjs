@@ -13,8 +13,12 @@
 //                                                      WebAssembly (@prisma/schema-engine-wasm), which reaches
 //                                                      PostgreSQL through @prisma/adapter-pg.
 //
+// Beyond forwarding, it works around what the Wasm engine + @prisma/adapter-pg 7.10.1 get wrong (each marked
+// below): `"char"` columns (fix 1), the shadow database (fixes 2 and 3), `$$` bodies in migration scripts (fix 4),
+// and migrate dev's "shadow DB must be provided through an external factory" after applying pending migrations.
+//
 // Everything is pinned to exact versions in package.json on purpose: this file relies on how those exact versions
-// behave (and, in two marked places, on one internal method of @prisma/adapter-pg 7.10.1).
+// behave, and (fix 1) on one internal method of @prisma/adapter-pg 7.10.1, `performIO`.
 //
 // Plain ESM JavaScript, no build step, no network: run directly by `node` (the CLI executes it via the shebang).
 
@@ -189,7 +193,7 @@ async function runCliCommand(command, datasource) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The driver adapter handed to the Wasm engine: @prisma/adapter-pg with four fixes
+// The driver adapter handed to the Wasm engine: @prisma/adapter-pg with fixes 1-4
 // ---------------------------------------------------------------------------------------------------------------
 
 // pg error -> the adapter's error shape, so the engine shows the database's own message and SQLSTATE.
@@ -228,7 +232,7 @@ function patchQueryable(q) {
   const performIO = q.performIO;
   const queryRaw = q.queryRaw;
   if (typeof performIO !== 'function' || typeof queryRaw !== 'function') {
-    throw new Error('@prisma/adapter-pg changed: performIO() is gone; revisit scripts/prisma-schema-engine.mjs');
+    throw new Error('@prisma/adapter-pg changed (no performIO/queryRaw); revisit scripts/prisma-schema-engine.mjs');
   }
   q.performIO = async function (query) {
     const result = await performIO.call(this, query);
@@ -279,6 +283,7 @@ class PgMigrationAdapterFactory {
   adapterName = '@prisma/adapter-pg';
 
   constructor(datasource) {
+    this.shadowDatabaseUrl = datasource?.shadowDatabaseUrl;
     if (datasource?.url) {
       const { config, schema } = pgConfigFromUrl(datasource.url);
       this.config = config;
@@ -306,6 +311,15 @@ class PgMigrationAdapterFactory {
   // attribute, and stays within PostgreSQL's 63-byte identifier limit.
   async connectToShadowDb() {
     const config = this.#requireConfig();
+    if (this.shadowDatabaseUrl) {
+      // The Wasm engine expects a fresh database from this factory and never resets one; a configured shadow
+      // database would need a reset the native engine does and this stand-in does not. Fail loudly instead of
+      // silently using something else.
+      throw new Error(
+        'datasource.shadowDatabaseUrl is not supported by scripts/prisma-schema-engine.mjs: it creates and drops ' +
+          'a temporary shadow database itself, which needs a role allowed to CREATE DATABASE.',
+      );
+    }
     const name = `${config.database.slice(0, 40)}_shadow_${randomBytes(6).toString('hex')}`;
     try {
       await adminQuery(config, `CREATE DATABASE ${quoteIdent(name)}`);
@@ -372,9 +386,9 @@ async function loadWasmEngine(datamodels, adapterFactory) {
 
 // Same envelope as the native engine: the CLI reads `error.data.{is_panic,message,error_code,meta}`.
 function rpcError(e, errorRegistry) {
-  // Errors thrown by our own JS code inside the adapter reach the engine only as { kind: "GenericJs", id } (the
-  // engine cannot see JS exceptions); fetch the original from the registry so the user sees the real message.
-  const genericId = e?.cause?.kind === 'GenericJs' ? e.cause.id : /GenericJs.*?id:\s*(\d+)/s.exec(String(e?.message))?.[1];
+  // A JS exception inside the adapter (not a database error) reaches the engine only as { kind: "GenericJs", id },
+  // which it prints as "External error id#<id>": fetch the original from the registry so the user sees it.
+  const genericId = /External error id#(\d+)/.exec(String(e?.message))?.[1];
   const original = genericId !== undefined ? errorRegistry?.consumeError(Number(genericId))?.error : undefined;
   if (original) logJson('ERROR', `driver adapter error: ${original.stack ?? original}`);
 
@@ -435,7 +449,8 @@ async function serveJsonRpc(args) {
         return { ...rest, stdout: null };
       }
       case 'getDatabaseVersion':
-        return await engine.version(params);
+        // The Wasm engine ignores the parameter (it always asks its own connection); don't let it parse the CLI's.
+        return await engine.version();
       case 'createDatabase': {
         // Not part of the Wasm API; same work as `cli create-database`.
         const url = params?.datasource?.url ?? args.datasource?.url;
@@ -445,13 +460,29 @@ async function serveJsonRpc(args) {
       }
       case 'debugPanic':
         return engine.debugPanic();
-      case 'applyMigrations':
+      case 'evaluateDataLoss':
       case 'createMigration':
+        try {
+          return await engine[method](params);
+        } catch (e) {
+          // In this Wasm engine, evaluateDataLoss and createMigration take the schema that the migrations
+          // directory produces only from a cache that devDiagnostic/diagnoseMigrationHistory fill (they alone get
+          // the shadow-database factory); on a cache miss they fail with this message. `migrate dev` misses
+          // whenever it has just applied pending migrations: devDiagnostic cached the schema of the migrations
+          // that were applied *before*. So fill the cache for the current list the same way, then retry once.
+          if (!/shadow DB must be provided through an external factory/.test(e?.message)) throw e;
+          await engine.diagnoseMigrationHistory({
+            migrationsList: params.migrationsList,
+            optInToShadowDatabase: true,
+            filters: params.filters,
+          });
+          return await engine[method](params);
+        }
+      case 'applyMigrations':
       case 'dbExecute':
       case 'devDiagnostic':
       case 'diagnoseMigrationHistory':
       case 'ensureConnectionValidity':
-      case 'evaluateDataLoss':
       case 'introspect':
       case 'introspectSql':
       case 'markMigrationApplied':
@@ -482,7 +513,7 @@ async function serveJsonRpc(args) {
       if (e instanceof WebAssembly.RuntimeError) fatal = true;
     }
     current = undefined;
-    if (fatal) process.exit(101);
+    if (fatal) await dropLiveShadowDbs().finally(() => process.exit(101));
   };
 
   // A Rust panic can also trap inside a callback that the engine scheduled on Node's task queue; it then surfaces

@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import type { Queue, Worker } from "bullmq";
+import type { Redis } from "ioredis";
 import { loadDemoAccountsIfEmpty } from "./accounts/demo-accounts.ts";
 import { OSMP_PROFILES, type Config } from "./config.ts";
 import { createCreditQueue, createDispatcher } from "./crediting/credit-queue.ts";
@@ -13,6 +14,16 @@ import { createRedis } from "./queue/connection.ts";
 import type { CreditJobData } from "./queue/names.ts";
 import { createApp } from "./server.ts";
 import { osmpChannel } from "../webhooks/osmp.ts";
+
+const STOP_TIMEOUT_MS = 3000;
+
+/** QUIT when Redis answers; with Redis gone, QUIT would wait for a reconnection that never comes. */
+async function quitOrDisconnect(redis: Redis): Promise<void> {
+  if (redis.status === "ready") {
+    await redis.quit().catch(() => undefined);
+  }
+  redis.disconnect();
+}
 
 /** Every channel the hub posts for: each needs its clearing ledger account. */
 export const ALL_CHANNELS = OSMP_PROFILES.map(osmpChannel);
@@ -37,7 +48,16 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
   const stops: { name: string; stop: () => Promise<unknown> }[] = [];
   const stop = async () => {
     for (const { name, stop: stopOne } of stops.splice(0).reverse()) {
-      await stopOne().catch((error: unknown) => log.warn({ err: error, name }, `stopping ${name} failed`));
+      // A dead Redis must not hold the shutdown forever: each part gets a bounded time, then the next one goes.
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          log.warn({ name }, `stopping ${name} took over ${STOP_TIMEOUT_MS} ms: going on`);
+          resolve();
+        }, STOP_TIMEOUT_MS);
+      });
+      await Promise.race([stopOne().catch((error: unknown) => log.warn({ err: error, name }, `stopping ${name} failed`)), timedOut]);
+      clearTimeout(timer);
     }
   };
   try {
@@ -52,7 +72,7 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
     const producer = createRedis(urls.redisUrl, "producer");
     producer.on("error", (error) => log.warn({ err: error.message }, "redis producer connection error"));
     await producer.connect();
-    stops.push({ name: "redis", stop: () => producer.quit() });
+    stops.push({ name: "redis", stop: () => quitOrDisconnect(producer) });
     const queue = createCreditQueue(producer, { prefix: config.queuePrefix, ...config.credit });
     stops.push({ name: "credit queue", stop: () => queue.close() });
 
@@ -60,7 +80,7 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
     if (config.role !== "server") {
       const workerRedis = createRedis(urls.redisUrl, "worker");
       workerRedis.on("error", (error) => log.warn({ err: error.message }, "redis worker connection error"));
-      stops.push({ name: "worker redis", stop: () => workerRedis.quit() });
+      stops.push({ name: "worker redis", stop: () => quitOrDisconnect(workerRedis) });
       worker = startCreditWorker(db, workerRedis, log, { prefix: config.queuePrefix, concurrency: config.credit.concurrency });
       stops.push({ name: "credit worker", stop: () => worker!.close() });
       const sweeper = startSweeper(db, queue, log, config.sweeper);

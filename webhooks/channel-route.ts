@@ -65,11 +65,14 @@ export function checkPayRoute(adapter: ChannelAdapter, profiles: Map<string, Gua
     });
     send(res, reply);
   });
-  // Body-parser failures (too large, bad encoding) still get the protocol's own error answer.
-  router.use("/:profile", (error: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
+  // Body-parser failures (too large, bad encoding) still get the protocol's own error answer. Registered without
+  // "/:profile": a profile name that is not valid percent-encoding fails to match that path too, and would otherwise
+  // reach the JSON error handler of the API.
+  router.use((error: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
     const tooLarge = error.type === "entity.too.large";
     req.log?.warn({ err: { type: error.type, message: error.message } }, `${adapter.protocol} request refused before parsing`);
-    const reply = adapter.replyError({ kind: "malformed", message: tooLarge ? "request body too large" : "request body could not be read" }, undefined);
+    const message = tooLarge ? "request body too large" : error.type ? "request body could not be read" : "request could not be read";
+    const reply = adapter.replyError({ kind: "malformed", message }, undefined);
     send(res, { ...reply, status: tooLarge ? 413 : 400 });
   });
   return router;

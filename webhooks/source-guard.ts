@@ -9,12 +9,14 @@ export interface IpAllowlist {
 export function createIpAllowlist(cidrs: string[], allowLoopback: boolean): IpAllowlist {
   const list = new BlockList();
   for (const cidr of cidrs) {
-    const [address, bits] = cidr.split("/");
+    const [address, bits, ...extra] = cidr.split("/");
     const family = isIP(address ?? "");
     if (family === 0) throw new Error(`"${cidr}" is not an IP address or CIDR`);
     const type = family === 4 ? "ipv4" : "ipv6";
+    // Decimal digits only: Number("") is 0 and Number("0x10") is 16, so "10.1.0.0/" would otherwise allow everyone.
+    if (extra.length > 0 || (bits !== undefined && !/^[0-9]{1,3}$/.test(bits))) throw new Error(`"${cidr}" has a bad prefix length`);
     const prefix = bits === undefined ? (family === 4 ? 32 : 128) : Number(bits);
-    if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) throw new Error(`"${cidr}" has a bad prefix length`);
+    if (prefix > (family === 4 ? 32 : 128)) throw new Error(`"${cidr}" has a bad prefix length`);
     list.addSubnet(address!, prefix, type);
   }
   if (allowLoopback) {

@@ -84,6 +84,10 @@ function xml(status: number, response: OsmpResponse): HttpReply {
   };
 }
 
+/** Characters XML 1.0 forbids even as references (controls, lone surrogates, U+FFFE/U+FFFF). */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
 export function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
+  // A refused value is quoted in the comment: a hostile `sum=%00` must not make the whole answer unparseable.
+  return text.replace(NOT_XML_CHAR, "\uFFFD").replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }

@@ -3,7 +3,8 @@ import pg from "pg";
 /** The local services the tests use; CI (.ci/run) starts them when they are down. */
 export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-export const TEMPLATE_DATABASE = "payhub_test_template";
+/** Overridable so that two test runs on one PostgreSQL (two checkouts, two CI jobs) do not drop each other's template. */
+export const TEMPLATE_DATABASE = process.env.TEST_TEMPLATE_DATABASE ?? "payhub_test_template";
 
 export function databaseUrl(name: string): string {
   const url = new URL(POSTGRES_ADMIN_URL);

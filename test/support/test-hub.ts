@@ -60,6 +60,7 @@ export async function startTestHub(env: Record<string, string> = {}): Promise<Te
 
 export async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  redis.on("error", () => undefined);
   try {
     let cursor = "0";
     do {

@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
+import { progress } from "./osmp-wire.ts";
+
+const PROJECT_ROOT = path.resolve(import.meta.dirname, "..");
+/** The hub's own graceful shutdown gives up after 20 s; a little more before SIGKILL. */
+const STOP_GRACE_MS = 25_000;
+/** Lines of the hub's output kept to explain a failed start. */
+const KEPT_OUTPUT_LINES = 40;
+
+export interface HubProcess {
+  baseUrl: string;
+  /** SIGTERM, then SIGKILL if it has not exited within the grace period. Safe to call more than once. */
+  stop(): Promise<void>;
+  /** The hub's last output lines, for error messages. */
+  recentOutput(): string;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts the hub the way users do (`node --import tsx src/main.ts` from the project root), forwarding its output
+ * to stderr, and resolves once GET /health/ready answers 200. Starting includes `prisma migrate deploy`.
+ */
+export async function startHubProcess(env: Record<string, string>, readyTimeoutMs: number): Promise<HubProcess> {
+  const port = Number(env.PORT);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  const forward = (chunk: Buffer) => {
+    for (const line of chunk.toString("utf8").split("\n")) {
+      if (line.trim() === "") continue;
+      output.push(line);
+      if (output.length > KEPT_OUTPUT_LINES) output.shift();
+      process.stderr.write(`[hub] ${line}\n`);
+    }
+  };
+  child.stdout!.on("data", forward);
+  child.stderr!.on("data", forward);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+
+  const hub: HubProcess = {
+    baseUrl,
+    stop: () => stopChild(child, exited),
+    recentOutput: () => output.join("\n"),
+  };
+
+  const deadline = Date.now() + readyTimeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`the hub exited with code ${child.exitCode} before it was ready:\n${hub.recentOutput()}`);
+    }
+    if (Date.now() > deadline) {
+      await hub.stop();
+      throw new Error(`the hub was not ready within ${readyTimeoutMs / 1000} s:\n${hub.recentOutput()}`);
+    }
+    const ready = await fetch(`${baseUrl}/health/ready`, { signal: AbortSignal.timeout(1000) }).then(
+      (response) => response.status === 200,
+      () => false,
+    );
+    if (ready) return hub;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), STOP_GRACE_MS);
+  });
+  const outcome = await Promise.race([exited, gaveUp]);
+  clearTimeout(timer);
+  if (outcome === "timeout") {
+    progress(`the hub did not stop within ${STOP_GRACE_MS / 1000} s of SIGTERM: killing it`);
+    child.kill("SIGKILL");
+    await exited;
+  }
+}

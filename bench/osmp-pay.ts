@@ -1,0 +1,349 @@
+import os from "node:os";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { createDb } from "../src/db.ts";
+import { checkLedger, type LedgerHealth } from "../src/ledger/ledger-accounts.ts";
+import { runBareCredit, type BareCreditResult } from "./bare-credit.ts";
+import { freePort, startHubProcess, type HubProcess } from "./hub-process.ts";
+import { formatMs, runOpenLoop, type OpenLoopResult } from "./open-loop.ts";
+import { PAY_CHANNEL, progress, TXN_ID_RANGES } from "./osmp-wire.ts";
+import { runSaturation, type SaturationResult } from "./saturation.ts";
+
+/**
+ * `npm run bench`: answer latency of OSMP `pay` at a fixed offered load (phase A), throughput and end-to-end
+ * crediting at saturation (phase B), and the bare crediting transaction for comparison (phase C), against a hub
+ * started as a child process on a throw-away database. Exits 0 on a missed target (it is a measurement) and
+ * non-zero only when something broke: the hub did not start, answers were errors, payments were not credited, or
+ * the ledger does not balance.
+ */
+
+const POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432";
+const BENCH_DATABASE = "payhub_bench";
+const DATABASE_URL = `${POSTGRES_SERVER}/${BENCH_DATABASE}`;
+const REDIS_URL = "redis://127.0.0.1:6379";
+/** A prefix of its own, so the bench's queue never meets a running hub's, and its keys can be deleted afterwards. */
+const QUEUE_PREFIX = `bench${process.pid}`;
+
+const LATENCY_RATE = 500;
+const LATENCY_SECONDS = 10;
+/** Unmeasured load at the same rate first: the hub has just started (cold JIT, empty connection pools). */
+const WARM_UP_SECONDS = 1;
+const SATURATION_CONNECTIONS = 64;
+const SATURATION_SECONDS = 10;
+const BARE_PAYMENTS = 20_000;
+const BARE_CONCURRENCY = 64;
+
+const TARGET_P99_MS = 25;
+const TARGET_CREDIT_RATIO_PERCENT = 40;
+
+const HUB_READY_TIMEOUT_MS = 60_000;
+const DRAIN_TIMEOUT_MS = { warmUp: 30_000, latency: 30_000, saturation: 90_000 };
+/** Whatever hangs, the run ends by then (cleanup included). */
+const HARD_TIMEOUT_MS = 240_000;
+const CLEANUP_TIMEOUT_MS = 40_000;
+
+let hub: HubProcess | undefined;
+let monitor: pg.Pool | undefined;
+let cleanedUp: Promise<void> | undefined;
+
+async function main(): Promise<number> {
+  await recreateDatabase();
+  await deleteQueueKeys();
+  const port = await freePort();
+  progress(`starting the hub on port ${port} (database ${BENCH_DATABASE}, queue prefix ${QUEUE_PREFIX})`);
+  hub = await startHubProcess(
+    {
+      DATABASE_URL,
+      REDIS_URL,
+      QUEUE_PREFIX,
+      PORT: String(port),
+      LOG_LEVEL: "warn",
+      HUB_DEMO_DATA: "true",
+    },
+    HUB_READY_TIMEOUT_MS,
+  );
+  progress("hub ready");
+  monitor = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+
+  const warmUp = await runOpenLoop({
+    label: "warm-up",
+    baseUrl: hub.baseUrl,
+    ratePerSecond: LATENCY_RATE,
+    durationSeconds: WARM_UP_SECONDS,
+    firstTxnId: TXN_ID_RANGES.warmUp,
+  });
+  if (warmUp.errors > 0) throw new Error(`warm-up answers were errors (${warmUp.errors}), e.g.:\n${warmUp.errorSamples.join("\n")}`);
+  await waitForCredits(monitor, "warm-up", DRAIN_TIMEOUT_MS.warmUp);
+
+  const latency = await runOpenLoop({
+    label: "phase A",
+    baseUrl: hub.baseUrl,
+    ratePerSecond: LATENCY_RATE,
+    durationSeconds: LATENCY_SECONDS,
+    firstTxnId: TXN_ID_RANGES.latency,
+  });
+  const latencyDrain = await waitForCredits(monitor, "phase A", DRAIN_TIMEOUT_MS.latency);
+
+  const saturation = await runSaturation({
+    baseUrl: hub.baseUrl,
+    connections: SATURATION_CONNECTIONS,
+    durationSeconds: SATURATION_SECONDS,
+    firstTxnId: TXN_ID_RANGES.saturation,
+  });
+  const saturationDrain = await waitForCredits(monitor, "phase B", DRAIN_TIMEOUT_MS.saturation);
+  const endToEnd = await endToEndCredits(monitor, saturation);
+
+  // The hub stops before phase C: its sweeper would re-send phase C's outbox rows after SWEEP_AFTER_MS and credit
+  // them alongside the measured clients, and its idle processes would still share the two cores.
+  await hub.stop();
+  progress("hub stopped; phase C runs on its database alone");
+  const bare = await runBareCredit(DATABASE_URL, BARE_PAYMENTS, BARE_CONCURRENCY, TXN_ID_RANGES.bareCredit);
+
+  const ledger = await verifyLedger(monitor);
+
+  const problems: string[] = [];
+  if (latency.errors > 0) problems.push(`phase A: ${latency.errors} error answers, e.g.\n    ${latency.errorSamples.join("\n    ")}`);
+  if (saturation.errors > 0) problems.push(`phase B: ${saturation.errors} error answers, e.g.\n    ${saturation.errorSamples.join("\n    ")}`);
+  if (bare.failures > 0) problems.push(`phase C: ${bare.failures} credit statements failed, e.g.\n    ${bare.failureSamples.join("\n    ")}`);
+  if (!ledger.ok) problems.push("the ledger does not balance (see above)");
+
+  printSummary({ latency, latencyDrain, saturation, saturationDrain, endToEnd, bare, ledger });
+  for (const problem of problems) process.stderr.write(`BROKEN: ${problem}\n`);
+  return problems.length > 0 ? 1 : 0;
+}
+
+async function recreateDatabase(): Promise<void> {
+  const admin = new pg.Client({ connectionString: `${POSTGRES_SERVER}/postgres` });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function dropDatabase(): Promise<void> {
+  const admin = new pg.Client({ connectionString: `${POSTGRES_SERVER}/postgres` });
+  await admin.connect();
+  try {
+    // FORCE: a hub that had to be SIGKILLed may leave connections behind that would block the drop.
+    await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Deletes every Redis key of the bench's queue prefix (BullMQ's `<prefix>:credit:*`). */
+async function deleteQueueKeys(): Promise<number> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    let deleted = 0;
+    let cursor = "0";
+    do {
+      const [nextCursor, keys] = await redis.scan(cursor, "MATCH", `${QUEUE_PREFIX}:*`, "COUNT", 1000);
+      cursor = nextCursor;
+      if (keys.length > 0) deleted += await redis.del(...keys);
+    } while (cursor !== "0");
+    return deleted;
+  } finally {
+    await redis.quit();
+  }
+}
+
+interface Drain {
+  /** Payments still waiting to be credited when the load stopped. */
+  backlog: number;
+  seconds: number;
+}
+
+/** Waits until no payment is left uncredited; a payment marked failed is a broken run, not a slow one. */
+async function waitForCredits(db: pg.Pool, label: string, timeoutMs: number): Promise<Drain> {
+  const startedAt = Date.now();
+  let backlog: number | undefined;
+  let lastReportAt = 0;
+  for (;;) {
+    const { rows } = await db.query<{ waiting: number; failed: number }>(
+      `SELECT count(*) FILTER (WHERE status = 'accepted')::int AS waiting,
+              count(*) FILTER (WHERE status = 'failed')::int AS failed
+       FROM inbound_payment`,
+    );
+    const { waiting, failed } = rows[0]!;
+    backlog ??= waiting;
+    if (failed > 0) throw new Error(`${label}: ${failed} payments were marked failed by the credit worker`);
+    const seconds = (Date.now() - startedAt) / 1000;
+    if (waiting === 0) {
+      progress(`${label} crediting: all credited (${backlog} were waiting when the load stopped, ${seconds.toFixed(1)} s)`);
+      return { backlog, seconds };
+    }
+    if (Date.now() - startedAt > timeoutMs) {
+      throw new Error(`${label}: ${waiting} payments still uncredited after ${timeoutMs / 1000} s`);
+    }
+    if (Date.now() - lastReportAt >= 1000) {
+      lastReportAt = Date.now();
+      progress(`${label} crediting: ${waiting} of ${backlog} still waiting after ${seconds.toFixed(0)} s`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+interface EndToEnd {
+  accepted: number;
+  /** From phase B's start until its last payment was credited. */
+  seconds: number;
+  creditsPerSecond: number;
+}
+
+async function endToEndCredits(db: pg.Pool, saturation: SaturationResult): Promise<EndToEnd> {
+  // Selected by txn_id range: includes payments committed whose answer autocannon cut off at the end of the run.
+  const { rows } = await db.query<{ accepted: number; last_credited_ms: number | null }>(
+    `SELECT count(*)::int AS accepted, (extract(epoch FROM max(credited_at)) * 1000)::float8 AS last_credited_ms
+     FROM inbound_payment
+     WHERE channel = $1 AND external_id::bigint >= $2 AND external_id::bigint < $3`,
+    [PAY_CHANNEL, TXN_ID_RANGES.saturation, TXN_ID_RANGES.bareCredit],
+  );
+  const { accepted, last_credited_ms: lastCreditedMs } = rows[0]!;
+  if (accepted === 0 || lastCreditedMs === null) throw new Error("phase B: no payment was accepted");
+  const seconds = (lastCreditedMs - saturation.startedAtMs) / 1000;
+  return { accepted, seconds, creditsPerSecond: accepted / seconds };
+}
+
+interface LedgerVerdict {
+  ok: boolean;
+  health: LedgerHealth;
+  credited: number;
+  uncredited: number;
+  creditPostings: number;
+}
+
+/** The hub's own invariant check (checkLedger), plus: every payment credited, each by exactly one posting. */
+async function verifyLedger(db: pg.Pool): Promise<LedgerVerdict> {
+  const prisma = createDb(DATABASE_URL, 2);
+  let health: LedgerHealth;
+  try {
+    health = await checkLedger(prisma);
+  } finally {
+    await prisma.$disconnect();
+  }
+  const { rows } = await db.query<{ credited: number; uncredited: number; credit_postings: number }>(
+    `SELECT count(*) FILTER (WHERE status = 'credited')::int AS credited,
+            count(*) FILTER (WHERE status <> 'credited')::int AS uncredited,
+            (SELECT count(*) FROM posting WHERE kind = 'payment-credit')::int AS credit_postings
+     FROM inbound_payment`,
+  );
+  const { credited, uncredited, credit_postings: creditPostings } = rows[0]!;
+  const ok =
+    health.totalKopecks === 0n &&
+    health.unbalancedPostings === 0 &&
+    health.balanceMismatches.length === 0 &&
+    uncredited === 0 &&
+    creditPostings === credited;
+  return { ok, health, credited, uncredited, creditPostings };
+}
+
+interface Summary {
+  latency: OpenLoopResult;
+  latencyDrain: Drain;
+  saturation: SaturationResult;
+  saturationDrain: Drain;
+  endToEnd: EndToEnd;
+  bare: BareCreditResult;
+  ledger: LedgerVerdict;
+}
+
+function printSummary({ latency, latencyDrain, saturation, saturationDrain, endToEnd, bare, ledger }: Summary): void {
+  const lines: string[] = [];
+  const row = (label: string, value: string) => lines.push(`  ${label.padEnd(40)} ${value}`);
+  const ratioPercent = (endToEnd.creditsPerSecond / bare.transactionsPerSecond) * 100;
+  const verdict = (pass: boolean) => (pass ? "PASS" : "MISS");
+
+  lines.push(`payhub bench: OSMP pay on ${PAY_CHANNEL}, ${os.cpus().length} CPU cores, PostgreSQL and Redis on 127.0.0.1`, "");
+  lines.push(`Phase A: open loop, ${LATENCY_RATE} req/s offered for ${LATENCY_SECONDS} s (after ${WARM_UP_SECONDS} s unmeasured warm-up)`);
+  row("requests", `${latency.scheduled} scheduled, ${latency.answered} answered`);
+  row("achieved", `${latency.achievedPerSecond.toFixed(1)} req/s`);
+  row("answer latency p50 / p99 / max", `${formatMs(latency.p50Ms)} / ${formatMs(latency.p99Ms)} / ${formatMs(latency.maxMs)}`);
+  row("errors", String(latency.errors));
+  row("generator's worst send lag", formatMs(latency.maxSendLagMs));
+  row("credit backlog at end / drained in", `${latencyDrain.backlog} / ${latencyDrain.seconds.toFixed(1)} s`);
+  lines.push("");
+  lines.push(`Phase B: autocannon, ${SATURATION_CONNECTIONS} connections for ${SATURATION_SECONDS} s`);
+  row("answers", `${saturation.requestsPerSecond.toFixed(1)} req/s (${saturation.answered} answered)`);
+  row("answer latency p50 / p99", `${saturation.p50Ms.toFixed(1)} ms / ${saturation.p99Ms.toFixed(1)} ms`);
+  row("errors", String(saturation.errors));
+  row("payments accepted", String(endToEnd.accepted));
+  row("credit backlog at end / drained in", `${saturationDrain.backlog} / ${saturationDrain.seconds.toFixed(1)} s`);
+  row("phase start to last credit", `${endToEnd.seconds.toFixed(2)} s`);
+  row("end-to-end credits", `${endToEnd.creditsPerSecond.toFixed(1)} /s`);
+  lines.push("");
+  lines.push(`Phase C: CREDIT_PAYMENT_SQL over pg, ${BARE_CONCURRENCY} clients, hub stopped`);
+  row("payments credited", `${bare.payments - bare.failures} of ${bare.payments} in ${bare.seconds.toFixed(2)} s`);
+  row("bare transactions", `${bare.transactionsPerSecond.toFixed(1)} tx/s`);
+  row("failures", String(bare.failures));
+  row("end-to-end (B) / bare (C)", `${ratioPercent.toFixed(1)} %`);
+  lines.push("");
+  lines.push("Ledger (checkLedger)");
+  row("sum of all entries", `${ledger.health.totalKopecks} kopecks`);
+  row("unbalanced postings", String(ledger.health.unbalancedPostings));
+  row("cached balances differing from entries", String(ledger.health.balanceMismatches.length));
+  row("payments credited / credit postings", `${ledger.credited} / ${ledger.creditPostings}`);
+  row("payments not credited", String(ledger.uncredited));
+  row("verdict", ledger.ok ? "balanced" : "NOT BALANCED");
+  lines.push("");
+  lines.push("Targets");
+  const target = (label: string, value: string, pass: boolean) => lines.push(`  ${label.padEnd(72)} ${value.padStart(9)}  ${verdict(pass)}`);
+  target(`p99 answer latency < ${TARGET_P99_MS} ms at ${LATENCY_RATE} req/s`, formatMs(latency.p99Ms), latency.p99Ms < TARGET_P99_MS);
+  target(
+    `end-to-end credits at saturation >= ${TARGET_CREDIT_RATIO_PERCENT} % of bare-transaction rate`,
+    `${ratioPercent.toFixed(1)} %`,
+    ratioPercent >= TARGET_CREDIT_RATIO_PERCENT,
+  );
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/** Stops the hub, drops the database and deletes the queue's keys; runs once, whatever ended the run. */
+function cleanup(): Promise<void> {
+  cleanedUp ??= (async () => {
+    const steps: [string, () => Promise<unknown>][] = [
+      ["stopping the hub", async () => hub?.stop()],
+      ["closing the monitor pool", async () => monitor?.end()],
+      ["dropping the bench database", dropDatabase],
+      ["deleting the queue's Redis keys", deleteQueueKeys],
+    ];
+    for (const [what, step] of steps) {
+      await step().catch((error: unknown) => progress(`cleanup: ${what} failed: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    progress(`cleanup: database ${BENCH_DATABASE} dropped, Redis keys ${QUEUE_PREFIX}:* deleted`);
+  })();
+  return cleanedUp;
+}
+
+async function finish(code: number): Promise<never> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      progress(`cleanup did not finish within ${CLEANUP_TIMEOUT_MS / 1000} s`);
+      resolve();
+    }, CLEANUP_TIMEOUT_MS);
+  });
+  await Promise.race([cleanup(), gaveUp]);
+  clearTimeout(timer);
+  // Exit explicitly: a pool or socket left half-open by a failure must not keep the process alive.
+  process.exit(code);
+}
+
+// Not unref()'d: were the run stuck on a promise that nothing will settle, Node would otherwise exit 0 uncleaned.
+setTimeout(() => {
+  progress(`bench: hard timeout of ${HARD_TIMEOUT_MS / 1000} s reached; cleaning up`);
+  void finish(2);
+}, HARD_TIMEOUT_MS);
+process.once("SIGINT", () => void finish(130));
+process.once("SIGTERM", () => void finish(143));
+
+main().then(
+  (code) => finish(code),
+  (error: unknown) => {
+    process.stderr.write(`BROKEN: ${error instanceof Error ? error.message : String(error)}\n`);
+    return finish(1);
+  },
+);
