@@ -35,9 +35,13 @@ const percent = z
     return parsed.kopecks;
   });
 
-const cidrList = z
+/** QIWI's published source networks (PROTOCOLS.md §8): the qiwi profile's allowlist unless configured. */
+export const QIWI_SOURCE_NETWORKS = "79.142.16.0/20,91.232.230.0/23,195.189.100.0/22,91.213.51.0/24";
+
+const cidrList = (fallback = "") =>
+  z
   .string()
-  .default("")
+  .default(fallback)
   .transform((text) => text.split(",").map((part) => part.trim()).filter((part) => part.length > 0));
 
 const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -45,7 +49,7 @@ const milliseconds = (fallback: number) => z.coerce.number().int().positive().de
 function osmpProfileSchema(name: OsmpProfileName) {
   const prefix = `OSMP_${name.toUpperCase().replace(/-/g, "_")}`;
   return {
-    [`${prefix}_ALLOWED_IPS`]: cidrList,
+    [`${prefix}_ALLOWED_IPS`]: cidrList(name === "qiwi" ? QIWI_SOURCE_NETWORKS : ""),
     [`${prefix}_BASIC_USER`]: z.string().optional(),
     [`${prefix}_BASIC_PASSWORD`]: z.string().optional(),
     [`${prefix}_MIN_SUM`]: rubles("1.00"),
@@ -114,7 +118,9 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
+  // An empty variable (as `KEY=` in an env file) means "not set", never an empty secret or an empty password.
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const parsed = EnvSchema.safeParse(given);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
   }

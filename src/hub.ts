@@ -90,6 +90,11 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
 
     let server: Server | undefined;
     if (config.role !== "worker") {
+      for (const profile of Object.values(config.osmp)) {
+        if (config.env === "production" && profile.allowedCidrs.length === 0) {
+          log.warn({ profile: profile.name }, `OSMP profile ${profile.name} has no allowed source addresses: it refuses every request until its _ALLOWED_IPS is set`);
+        }
+      }
       const app = createApp({ config, db, redis: producer, log, intake: { db, dispatchCredit: createDispatcher(queue, log), log } });
       server = await new Promise<Server>((resolve, reject) => {
         const listening = app.listen(config.port, config.host, () => resolve(listening));
