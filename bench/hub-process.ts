@@ -32,12 +32,11 @@ export function freePort(): Promise<number> {
  * Starts the hub the way users do (`node --import tsx src/main.ts` from the project root), forwarding its output
  * to stderr, and resolves once GET /health/ready answers 200. Starting includes `prisma migrate deploy`.
  */
-export async function startHubProcess(env: Record<string, string>, readyTimeoutMs: number): Promise<HubProcess> {
-  const port = Number(env.PORT);
+export async function startHubProcess(port: number, env: Record<string, string>, readyTimeoutMs: number): Promise<HubProcess> {
   const baseUrl = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];

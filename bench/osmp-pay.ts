@@ -52,14 +52,9 @@ async function main(): Promise<number> {
   const port = await freePort();
   progress(`starting the hub on port ${port} (database ${BENCH_DATABASE}, queue prefix ${QUEUE_PREFIX})`);
   hub = await startHubProcess(
-    {
-      DATABASE_URL,
-      REDIS_URL,
-      QUEUE_PREFIX,
-      PORT: String(port),
-      LOG_LEVEL: "warn",
-      HUB_DEMO_DATA: "true",
-    },
+    port,
+    // HUB_ROLE pinned: a shell with HUB_ROLE=server would leave nobody to credit and every drain would time out.
+    { DATABASE_URL, REDIS_URL, QUEUE_PREFIX, LOG_LEVEL: "warn", HUB_DEMO_DATA: "true", HUB_ROLE: "all" },
     HUB_READY_TIMEOUT_MS,
   );
   progress("hub ready");

@@ -1,6 +1,6 @@
 import type { Db } from "../db.ts";
 import type { AccountInput } from "./account-input.ts";
-import { upsertAccount } from "./upsert-account.ts";
+import { upsertAccounts } from "./upsert-account.ts";
 
 /** Demo subscribers for a fresh installation: the handbook's account 100080 and a few in every city and state. */
 export const DEMO_ACCOUNTS: { number: string; input: AccountInput }[] = [
@@ -16,6 +16,6 @@ export const DEMO_ACCOUNTS: { number: string; input: AccountInput }[] = [
 /** Loads the demo accounts when the hub has no subscriber at all; returns how many it created. */
 export async function loadDemoAccountsIfEmpty(db: Db): Promise<number> {
   if ((await db.subscriberAccount.count()) > 0) return 0;
-  for (const account of DEMO_ACCOUNTS) await upsertAccount(db, account.number, account.input);
+  await upsertAccounts(db, DEMO_ACCOUNTS);
   return DEMO_ACCOUNTS.length;
 }

@@ -27,6 +27,7 @@ export function accountsRoutes(db: Db): Router {
       });
     }
     const result = await upsertAccount(db, number.data, input.data);
+    if (!result.ok) return res.status(409).json({ error: "login_taken", message: `${result.field}: ${result.message}` });
     req.log.info({ account: number.data, created: result.created }, result.created ? "account created" : "account updated");
     res.status(result.created ? 201 : 200).json(await getAccount(db, number.data));
   });
