@@ -305,26 +305,36 @@ function cleanup(): Promise<void> {
       ["dropping the bench database", dropDatabase],
       ["deleting the queue's Redis keys", deleteQueueKeys],
     ];
+    let failed = false;
     for (const [what, step] of steps) {
-      await step().catch((error: unknown) => progress(`cleanup: ${what} failed: ${error instanceof Error ? error.message : String(error)}`));
+      await step().catch((error: unknown) => {
+        failed = true;
+        progress(`cleanup: ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+      });
     }
-    progress(`cleanup: database ${BENCH_DATABASE} dropped, Redis keys ${QUEUE_PREFIX}:* deleted`);
+    if (!failed) progress(`cleanup: hub stopped, database ${BENCH_DATABASE} dropped, Redis keys ${QUEUE_PREFIX}:* deleted`);
   })();
   return cleanedUp;
 }
 
-async function finish(code: number): Promise<never> {
-  let timer: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      progress(`cleanup did not finish within ${CLEANUP_TIMEOUT_MS / 1000} s`);
-      resolve();
-    }, CLEANUP_TIMEOUT_MS);
-  });
-  await Promise.race([cleanup(), gaveUp]);
-  clearTimeout(timer);
-  // Exit explicitly: a pool or socket left half-open by a failure must not keep the process alive.
-  process.exit(code);
+let finishing: Promise<never> | undefined;
+
+/** Cleans up (bounded) and exits; the first caller's exit code wins (a signal, the hard timeout or the end). */
+function finish(code: number): Promise<never> {
+  finishing ??= (async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        progress(`cleanup did not finish within ${CLEANUP_TIMEOUT_MS / 1000} s`);
+        resolve();
+      }, CLEANUP_TIMEOUT_MS);
+    });
+    await Promise.race([cleanup(), gaveUp]);
+    clearTimeout(timer);
+    // Exit explicitly: a pool or socket left half-open by a failure must not keep the process alive.
+    process.exit(code);
+  })();
+  return finishing;
 }
 
 // Not unref()'d: were the run stuck on a promise that nothing will settle, Node would otherwise exit 0 uncleaned.
@@ -332,8 +342,10 @@ setTimeout(() => {
   progress(`bench: hard timeout of ${HARD_TIMEOUT_MS / 1000} s reached; cleaning up`);
   void finish(2);
 }, HARD_TIMEOUT_MS);
-process.once("SIGINT", () => void finish(130));
-process.once("SIGTERM", () => void finish(143));
+// `on`, not `once`: Ctrl-C reaches this process twice (from the terminal and relayed by tsx's CLI), and a second
+// signal without a listener would kill it before the cleanup ran. finish() itself runs the cleanup only once.
+process.on("SIGINT", () => void finish(130));
+process.on("SIGTERM", () => void finish(143));
 
 main().then(
   (code) => finish(code),

@@ -56,4 +56,4 @@ it(`when ${PAYMENTS} distinct payments are each sent ${COPIES} times concurrentl
     expect(after.balanceKopecks - (before.get(account) ?? 0n)).toBe(credited);
   }
   await expectLedgerConsistent(hub);
-});
+}, 120_000);
