@@ -1,11 +1,8 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.ts";
-import { startHub } from "../../src/hub.ts";
-import { createLogger } from "../../src/log.ts";
 import { osmp, payParams } from "../support/osmp-client.ts";
 import { startPrivateRedis } from "../support/redis-server.ts";
-import { expectLedgerConsistent, startTestHub, testEnvironment, waitUntilAllCredited, type TestHub } from "../support/test-hub.ts";
+import { expectLedgerConsistent, startTestHub, waitUntilAllCredited, withWorker, type TestHub } from "../support/test-hub.ts";
 
 // Redis carries work, never the only copy of it: with every key gone, the sweeper re-sends each accepted payment
 // from the Postgres outbox and the worker credits it once.
@@ -40,15 +37,7 @@ it("when Redis is flushed (FLUSHALL) while payments are queued, then the sweeper
   client.disconnect();
 
   // A worker starts on the empty Redis: nothing is queued there, only the outbox remembers.
-  const config = loadConfig(
-    testEnvironment({ HUB_ROLE: "worker", DATABASE_URL: hub.databaseUrl, REDIS_URL: redis.url, QUEUE_PREFIX: hub.config.queuePrefix }),
-  );
-  const worker = await startHub(config, createLogger(config.logLevel), { databaseUrl: hub.databaseUrl, redisUrl: redis.url });
-  try {
-    await waitUntilAllCredited(hub, 60_000);
-  } finally {
-    await worker.stop();
-  }
+  await withWorker(hub, redis.url, () => waitUntilAllCredited(hub, 60_000));
   const account = await hub.hub.db.subscriberAccount.findUniqueOrThrow({ where: { number: "100080" } });
   expect(account.balanceKopecks).toBe(BigInt(PAYMENTS) * 100n);
   expect(await hub.hub.db.posting.count({ where: { kind: "payment-credit" } })).toBe(PAYMENTS);
@@ -64,15 +53,7 @@ it("when Redis is down, then payments are still accepted (they are durable in Po
 
   const revived = await startPrivateRedis();
   try {
-    const config = loadConfig(
-      testEnvironment({ HUB_ROLE: "worker", DATABASE_URL: hub.databaseUrl, REDIS_URL: revived.url, QUEUE_PREFIX: hub.config.queuePrefix }),
-    );
-    const worker = await startHub(config, createLogger(config.logLevel), { databaseUrl: hub.databaseUrl, redisUrl: revived.url });
-    try {
-      await waitUntilAllCredited(hub, 60_000);
-    } finally {
-      await worker.stop();
-    }
+    await withWorker(hub, revived.url, () => waitUntilAllCredited(hub, 60_000));
   } finally {
     await revived.stop();
   }

@@ -58,6 +58,19 @@ export async function startTestHub(env: Record<string, string> = {}): Promise<Te
   };
 }
 
+/** Runs a worker role (credit worker and sweeper) on a test hub's database and queue while `during` runs. */
+export async function withWorker<T>(hub: TestHub, redisUrl: string, during: () => Promise<T>): Promise<T> {
+  const config = loadConfig(
+    testEnvironment({ HUB_ROLE: "worker", DATABASE_URL: hub.databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: hub.config.queuePrefix }),
+  );
+  const worker = await startHub(config, createLogger(config.logLevel), { databaseUrl: hub.databaseUrl, redisUrl });
+  try {
+    return await during();
+  } finally {
+    await worker.stop();
+  }
+}
+
 export async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   redis.on("error", () => undefined);
