@@ -7,7 +7,7 @@ import { OSMP_PROFILES, type Config } from "./config.ts";
 import { createCreditQueue, createDispatcher } from "./crediting/credit-queue.ts";
 import { startCreditWorker } from "./crediting/credit-worker.ts";
 import { startSweeper } from "./crediting/sweeper.ts";
-import { createDb, type Db } from "./db.ts";
+import { createDatabase, createPool, type Db } from "./db.ts";
 import { ensureLedgerAccounts } from "./ledger/ledger-accounts.ts";
 import type { Logger } from "./log.ts";
 import { createRedis } from "./queue/connection.ts";
@@ -61,8 +61,9 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
     }
   };
   try {
-    const db = createDb(urls.databaseUrl);
-    stops.push({ name: "database", stop: () => db.$disconnect() });
+    const onIdleError = (error: Error) => log.warn({ err: error.message }, "an idle PostgreSQL connection failed; the pool replaces it");
+    const { db, pool } = createDatabase(urls.databaseUrl, 20, onIdleError);
+    stops.push({ name: "database", stop: () => db.$disconnect().then(() => pool.end()) });
     await ensureLedgerAccounts(db, ALL_CHANNELS);
     if (config.demoData) {
       const loaded = await loadDemoAccountsIfEmpty(db);
@@ -81,7 +82,10 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
       const workerRedis = createRedis(urls.redisUrl, "worker");
       workerRedis.on("error", (error) => log.warn({ err: error.message }, "redis worker connection error"));
       stops.push({ name: "worker redis", stop: () => quitOrDisconnect(workerRedis) });
-      worker = startCreditWorker(db, workerRedis, log, { prefix: config.queuePrefix, concurrency: config.credit.concurrency });
+      // The worker has a pool of its own, so a flood of provider requests cannot starve crediting (nor the reverse).
+      const workerPool = createPool(urls.databaseUrl, Math.min(config.credit.concurrency, 16), onIdleError);
+      stops.push({ name: "worker database pool", stop: () => workerPool.end() });
+      worker = startCreditWorker(workerPool, workerRedis, log, { prefix: config.queuePrefix, concurrency: config.credit.concurrency });
       stops.push({ name: "credit worker", stop: () => worker!.close() });
       const sweeper = startSweeper(db, queue, log, config.sweeper);
       stops.push({ name: "sweeper", stop: sweeper.stop });
@@ -95,7 +99,7 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
           log.warn({ profile: profile.name }, `OSMP profile ${profile.name} has no allowed source addresses: it refuses every request until its _ALLOWED_IPS is set`);
         }
       }
-      const app = createApp({ config, db, redis: producer, log, intake: { db, dispatchCredit: createDispatcher(queue, log), log } });
+      const app = createApp({ config, db, redis: producer, log, intake: { db, pool, dispatchCredit: createDispatcher(queue, log), log } });
       server = await new Promise<Server>((resolve, reject) => {
         const listening = app.listen(config.port, config.host, () => resolve(listening));
         listening.once("error", reject);

@@ -1,3 +1,5 @@
+import type { SqlPool } from "../db.ts";
+
 /**
  * Credits one accepted payment, exactly once, in ONE SQL statement (hence one transaction): claim the payment by a
  * compare-and-set of its status, post a balanced posting (subscriber +sum, the channel's clearing account −sum),
@@ -39,13 +41,13 @@ SELECT (SELECT count(*) FROM claimed)::int AS claimed,
 
 export type CreditResult = "credited" | "already-done";
 
-/** Anything that can run a parameterised query: a Prisma client (`$queryRawUnsafe`) or a `pg` pool in the benchmark. */
-export interface SqlRunner {
-  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
-}
-
-export async function creditPayment(db: SqlRunner, paymentId: bigint): Promise<CreditResult> {
-  const rows = await db.$queryRawUnsafe<{ claimed: number; entries: number; balances: number }[]>(CREDIT_PAYMENT_SQL, paymentId);
+/** Credits one payment: a named prepared statement, so PostgreSQL plans this CTE once per connection. */
+export async function creditPayment(pool: SqlPool, paymentId: bigint): Promise<CreditResult> {
+  const { rows } = await pool.query<{ claimed: number; entries: number; balances: number }>({
+    name: "credit-payment",
+    text: CREDIT_PAYMENT_SQL,
+    values: [paymentId],
+  });
   const result = rows[0];
   if (!result || result.claimed === 0) return "already-done";
   // The zero-sum trigger already refuses a one-legged posting; this names what was wrong if it ever got through.

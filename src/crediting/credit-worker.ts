@@ -1,6 +1,6 @@
 import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import type { Db } from "../db.ts";
+import type { SqlPool } from "../db.ts";
 import type { Logger } from "../log.ts";
 import { CREDIT_QUEUE, type CreditJobData } from "../queue/names.ts";
 import { creditPayment, MARK_FAILED_SQL } from "./credit-payment.ts";
@@ -15,12 +15,12 @@ export interface CreditWorkerOptions {
  * crediting statement's compare-and-set makes each repeat a no-op. When BullMQ gives up after the last attempt, the
  * payment is marked `failed` with the reason, for an operator to see and retry.
  */
-export function startCreditWorker(db: Db, connection: Redis, log: Logger, options: CreditWorkerOptions): Worker<CreditJobData> {
+export function startCreditWorker(pool: SqlPool, connection: Redis, log: Logger, options: CreditWorkerOptions): Worker<CreditJobData> {
   const worker = new Worker<CreditJobData>(
     CREDIT_QUEUE,
     async (job: Job<CreditJobData>) => {
       const paymentId = BigInt(job.data.paymentId);
-      const result = await creditPayment(db, paymentId);
+      const result = await creditPayment(pool, paymentId);
       log.info({ paymentId: job.data.paymentId, requestId: job.data.requestId, jobId: job.id, result }, `payment ${result}`);
       return result;
     },
@@ -33,7 +33,7 @@ export function startCreditWorker(db: Db, connection: Redis, log: Logger, option
     const final = job.attemptsMade >= attempts;
     log.error({ err: error, paymentId: job.data.paymentId, requestId: job.data.requestId, attemptsMade: job.attemptsMade, final }, "crediting attempt failed");
     if (!final) return;
-    db.$executeRawUnsafe(MARK_FAILED_SQL, BigInt(job.data.paymentId), error.message.slice(0, 500)).catch((markError: unknown) => {
+    pool.query(MARK_FAILED_SQL, [job.data.paymentId, error.message.slice(0, 500)]).catch((markError: unknown) => {
       log.error({ err: markError, paymentId: job.data.paymentId }, "could not mark payment failed; the sweeper will retry it");
     });
   });

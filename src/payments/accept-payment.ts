@@ -10,7 +10,7 @@ import type {
   PaymentView,
 } from "../../adapters/contract/index.ts";
 import { maskOwnerName } from "../../adapters/contract/index.ts";
-import type { Db } from "../db.ts";
+import type { Db, SqlPool } from "../db.ts";
 import type { Logger } from "../log.ts";
 
 /** Hands a committed payment to the crediting queue; never throws (the sweeper covers what it could not hand over). */
@@ -18,6 +18,8 @@ export type DispatchCredit = (paymentId: bigint, requestId: string | undefined) 
 
 export interface IntakeDeps {
   db: Db;
+  /** The pool under `db`, for the prepared statements of the hot path. */
+  pool: SqlPool;
   dispatchCredit: DispatchCredit;
   log: Logger;
 }
@@ -31,24 +33,47 @@ export interface IntakeRequest {
   answer: (outcome: Outcome) => HttpReply;
 }
 
+/** Rows as `pg` returns them: int8 columns arrive as decimal strings and are read with BigInt. */
 interface AccountRow {
   id: number;
   number: string;
   status: "active" | "blocked" | "closed";
   owner_name: string;
   address: string;
-  balance_kopecks: bigint;
-  monthly_fee_kopecks: bigint;
-  next_payment_id: bigint | null;
+  balance_kopecks: string;
+  monthly_fee_kopecks: string;
+  next_payment_id: string | null;
 }
 
 interface PaymentRow {
-  id: bigint;
+  id: string;
   external_id: string;
   account_number: string;
-  amount_kopecks: bigint;
+  amount_kopecks: string;
   received_at: Date;
 }
+
+const FIND_ACCOUNT_SQL = `
+  SELECT id, number, status::text AS status, owner_name, address, balance_kopecks, monthly_fee_kopecks,
+    CASE WHEN $2::boolean AND status = 'active' THEN nextval('inbound_payment_id_seq') END AS next_payment_id
+  FROM subscriber_account WHERE number = $1`;
+
+/** The payment and its outbox row in one statement, hence one transaction: either both are durable or neither. */
+const INSERT_PAYMENT_SQL = `
+  WITH inserted AS (
+    INSERT INTO inbound_payment (id, channel, protocol, profile, external_id, account_number, account_id,
+      amount_kopecks, commission_kopecks, payer_amount_kopecks, provider_time, received_at, request, response, request_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15)
+    ON CONFLICT (channel, external_id) DO NOTHING
+    RETURNING id
+  ), queued AS (
+    INSERT INTO outbox (topic, payment_id) SELECT 'credit', id FROM inserted
+  )
+  SELECT id FROM inserted`;
+
+const FIND_PAYMENT_SQL = `
+  SELECT id, external_id, account_number, amount_kopecks, received_at
+  FROM inbound_payment WHERE channel = $1 AND external_id = $2`;
 
 /**
  * The intake use case: turns a Command from any adapter into an Outcome. A `pay` is committed together with its
@@ -85,24 +110,24 @@ export async function handleCommand(deps: IntakeDeps, request: IntakeRequest): P
 }
 
 async function check(deps: IntakeDeps, request: IntakeRequest, command: CheckCommand): Promise<Outcome> {
-  const account = await findAccount(deps.db, command.accountNumber, false);
+  const account = await findAccount(deps.pool, command.accountNumber, false);
   const refusal = refusalFor(account, command.amountKopecks, request.profile);
   if (refusal) return refusal;
   return { kind: "checked", account: accountView(account!) };
 }
 
 async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand): Promise<Outcome> {
-  const { db } = deps;
-  const account = await findAccount(db, command.accountNumber, true);
+  const { pool } = deps;
+  const account = await findAccount(pool, command.accountNumber, true);
   const refusal = refusalFor(account, command.amountKopecks, request.profile);
   if (refusal) {
     // A repeat of a payment accepted earlier keeps its answer even if the account was closed since.
-    const existing = await findPayment(db, request.source.channel, command.externalId);
+    const existing = await findPayment(pool, request.source.channel, command.externalId);
     return existing ? repeatOutcome(deps, request, command, existing) : refusal;
   }
 
   const payment: PaymentView = {
-    id: account!.next_payment_id!,
+    id: BigInt(account!.next_payment_id!),
     externalId: command.externalId,
     accountNumber: command.accountNumber,
     amountKopecks: command.amountKopecks,
@@ -111,27 +136,21 @@ async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand
   const outcome: Outcome = { kind: "accepted", payment };
   const answer = request.answer(outcome);
   const { channel, protocol, profile } = request.source;
-  // The payment and its outbox row in one statement, hence one transaction: either both are durable or neither.
-  const inserted = await db.$queryRaw<{ id: bigint }[]>`
-    WITH inserted AS (
-      INSERT INTO inbound_payment (id, channel, protocol, profile, external_id, account_number, account_id,
-        amount_kopecks, commission_kopecks, payer_amount_kopecks, provider_time, received_at, request, response, request_id)
-      VALUES (${payment.id}, ${channel}, ${protocol}, ${profile}, ${command.externalId}, ${command.accountNumber},
-        ${account!.id}, ${command.amountKopecks}, ${command.commissionKopecks}, ${command.payerAmountKopecks ?? null},
-        ${command.providerTime ?? null}, ${payment.receivedAt}, ${JSON.stringify(command.request)}::jsonb, ${answer.body},
-        ${request.requestId ?? null})
-      ON CONFLICT (channel, external_id) DO NOTHING
-      RETURNING id
-    ), queued AS (
-      INSERT INTO outbox (topic, payment_id) SELECT 'credit', id FROM inserted
-    )
-    SELECT id FROM inserted`;
-  if (inserted.length === 1) {
+  const inserted = await pool.query({
+    name: "intake-insert-payment",
+    text: INSERT_PAYMENT_SQL,
+    values: [
+      payment.id, channel, protocol, profile, command.externalId, command.accountNumber, account!.id, command.amountKopecks,
+      command.commissionKopecks, command.payerAmountKopecks ?? null, command.providerTime ?? null, payment.receivedAt,
+      JSON.stringify(command.request), answer.body, request.requestId ?? null,
+    ],
+  });
+  if (inserted.rowCount === 1) {
     deps.dispatchCredit(payment.id, request.requestId);
     return outcome;
   }
   // Another request with the same external id committed first (a provider's concurrent retry).
-  const existing = await findPayment(db, channel, command.externalId);
+  const existing = await findPayment(pool, channel, command.externalId);
   if (!existing) throw new Error(`payment ${channel}/${command.externalId} conflicted on insert but cannot be read`);
   return repeatOutcome(deps, request, command, existing);
 }
@@ -139,13 +158,13 @@ async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand
 /** Same account and sum: the original's answer; anything else: a conflict flagged for an operator. */
 async function repeatOutcome(deps: IntakeDeps, request: IntakeRequest, command: PayCommand, existing: PaymentRow): Promise<Outcome> {
   const payment: PaymentView = {
-    id: existing.id,
+    id: BigInt(existing.id),
     externalId: existing.external_id,
     accountNumber: existing.account_number,
-    amountKopecks: existing.amount_kopecks,
+    amountKopecks: BigInt(existing.amount_kopecks),
     receivedAt: existing.received_at,
   };
-  if (existing.account_number === command.accountNumber && existing.amount_kopecks === command.amountKopecks) {
+  if (payment.accountNumber === command.accountNumber && payment.amountKopecks === command.amountKopecks) {
     return { kind: "duplicate", payment };
   }
   const detail =
@@ -156,12 +175,12 @@ async function repeatOutcome(deps: IntakeDeps, request: IntakeRequest, command: 
       kind: "conflict",
       channel: request.source.channel,
       externalId: command.externalId,
-      paymentId: existing.id,
+      paymentId: payment.id,
       detail,
       request: command.request as object,
     },
   });
-  deps.log.warn({ channel: request.source.channel, externalId: command.externalId, paymentId: existing.id.toString(), requestId: request.requestId }, `conflicting repeat flagged: ${detail}`);
+  deps.log.warn({ channel: request.source.channel, externalId: command.externalId, paymentId: existing.id, requestId: request.requestId }, `conflicting repeat flagged: ${detail}`);
   return { kind: "conflict", payment };
 }
 
@@ -178,24 +197,14 @@ function refusalFor(account: AccountRow | undefined, amountKopecks: bigint | und
  * Reads the account; for a payment it also draws the next payment id in the same round trip, so the answer
  * (which carries that id) can be rendered and stored with the payment in its one insert.
  */
-async function findAccount(db: Db, number: string, withNextPaymentId: boolean): Promise<AccountRow | undefined> {
-  const rows = withNextPaymentId
-    ? await db.$queryRaw<AccountRow[]>`
-        SELECT id, number, status::text AS status, owner_name, address, balance_kopecks, monthly_fee_kopecks,
-          CASE WHEN status = 'active' THEN nextval('inbound_payment_id_seq') END AS next_payment_id
-        FROM subscriber_account WHERE number = ${number}`
-    : await db.$queryRaw<AccountRow[]>`
-        SELECT id, number, status::text AS status, owner_name, address, balance_kopecks, monthly_fee_kopecks,
-          NULL::bigint AS next_payment_id
-        FROM subscriber_account WHERE number = ${number}`;
-  return rows[0];
+async function findAccount(pool: SqlPool, number: string, withNextPaymentId: boolean): Promise<AccountRow | undefined> {
+  const result = await pool.query<AccountRow>({ name: "intake-find-account", text: FIND_ACCOUNT_SQL, values: [number, withNextPaymentId] });
+  return result.rows[0];
 }
 
-async function findPayment(db: Db, channel: string, externalId: string): Promise<PaymentRow | undefined> {
-  const rows = await db.$queryRaw<PaymentRow[]>`
-    SELECT id, external_id, account_number, amount_kopecks, received_at
-    FROM inbound_payment WHERE channel = ${channel} AND external_id = ${externalId}`;
-  return rows[0];
+async function findPayment(pool: SqlPool, channel: string, externalId: string): Promise<PaymentRow | undefined> {
+  const result = await pool.query<PaymentRow>({ name: "intake-find-payment", text: FIND_PAYMENT_SQL, values: [channel, externalId] });
+  return result.rows[0];
 }
 
 function accountView(account: AccountRow): AccountView {
@@ -203,7 +212,7 @@ function accountView(account: AccountRow): AccountView {
     number: account.number,
     maskedOwnerName: maskOwnerName(account.owner_name),
     address: account.address,
-    balanceKopecks: account.balance_kopecks,
-    monthlyFeeKopecks: account.monthly_fee_kopecks,
+    balanceKopecks: BigInt(account.balance_kopecks),
+    monthlyFeeKopecks: BigInt(account.monthly_fee_kopecks),
   };
 }
