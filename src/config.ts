@@ -76,6 +76,7 @@ const BaseEnv = z.object({
   CREDIT_BACKOFF_MS: milliseconds(1000),
   SWEEP_INTERVAL_MS: milliseconds(5000),
   SWEEP_AFTER_MS: milliseconds(15000),
+  INTAKE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(500),
 });
 const EnvSchema = BaseEnv.extend(Object.assign({}, ...OSMP_PROFILES.map(osmpProfileSchema)) as Record<string, z.ZodType>);
 
@@ -104,6 +105,8 @@ export interface Config {
   queuePrefix: string;
   credit: { concurrency: number; attempts: number; backoffMs: number };
   sweeper: { intervalMs: number; afterMs: number };
+  /** Provider requests handled at once; beyond it they get their protocol's "temporary error, repeat later". */
+  intakeMaxInFlight: number;
   osmp: Record<OsmpProfileName, OsmpProfileConfig>;
 }
 
@@ -168,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: values.QUEUE_PREFIX,
     credit: { concurrency: values.CREDIT_CONCURRENCY, attempts: values.CREDIT_ATTEMPTS, backoffMs: values.CREDIT_BACKOFF_MS },
     sweeper: { intervalMs: values.SWEEP_INTERVAL_MS, afterMs: values.SWEEP_AFTER_MS },
+    intakeMaxInFlight: values.INTAKE_MAX_IN_FLIGHT,
     osmp,
   };
 }

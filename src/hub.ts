@@ -12,6 +12,7 @@ import { ensureLedgerAccounts } from "./ledger/ledger-accounts.ts";
 import type { Logger } from "./log.ts";
 import { createRedis } from "./queue/connection.ts";
 import type { CreditJobData } from "./queue/names.ts";
+import { InFlight } from "./payments/in-flight.ts";
 import { createApp } from "./server.ts";
 import { osmpChannel } from "../webhooks/osmp.ts";
 
@@ -99,7 +100,10 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
           log.warn({ profile: profile.name }, `OSMP profile ${profile.name} has no allowed source addresses: it refuses every request until its _ALLOWED_IPS is set`);
         }
       }
-      const app = createApp({ config, db, redis: producer, log, intake: { db, pool, dispatchCredit: createDispatcher(queue, log), log } });
+      const inFlight = new InFlight(config.intakeMaxInFlight);
+      // Stopped after the HTTP server: commands still running when their sockets closed finish (and are queued) first.
+      stops.push({ name: "intake in flight", stop: () => inFlight.drained() });
+      const app = createApp({ config, db, redis: producer, log, intake: { db, pool, dispatchCredit: createDispatcher(queue, log), log, inFlight } });
       server = await new Promise<Server>((resolve, reject) => {
         const listening = app.listen(config.port, config.host, () => resolve(listening));
         listening.once("error", reject);

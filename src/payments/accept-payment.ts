@@ -12,6 +12,7 @@ import type {
 import { maskOwnerName } from "../../adapters/contract/index.ts";
 import type { Db, SqlPool } from "../db.ts";
 import type { Logger } from "../log.ts";
+import type { InFlight } from "./in-flight.ts";
 
 /** Hands a committed payment to the crediting queue; never throws (the sweeper covers what it could not hand over). */
 export type DispatchCredit = (paymentId: bigint, requestId: string | undefined) => void;
@@ -22,6 +23,7 @@ export interface IntakeDeps {
   pool: SqlPool;
   dispatchCredit: DispatchCredit;
   log: Logger;
+  inFlight: InFlight;
 }
 
 export interface IntakeRequest {
@@ -82,14 +84,21 @@ const FIND_PAYMENT_SQL = `
  */
 export async function handleCommand(deps: IntakeDeps, request: IntakeRequest): Promise<{ outcome: Outcome; reply: HttpReply }> {
   let outcome: Outcome;
-  try {
-    outcome =
-      request.command.kind === "check"
-        ? await check(deps, request, request.command)
-        : await pay(deps, request, request.command);
-  } catch (error) {
-    deps.log.error({ err: error, channel: request.source.channel, requestId: request.requestId }, "intake failed: answering a temporary error");
+  if (!deps.inFlight.tryEnter()) {
+    deps.log.warn({ channel: request.source.channel, inFlight: deps.inFlight.size, requestId: request.requestId }, "intake overloaded: answering a temporary error");
     outcome = { kind: "temporaryFailure" };
+  } else {
+    try {
+      outcome =
+        request.command.kind === "check"
+          ? await check(deps, request, request.command)
+          : await pay(deps, request, request.command);
+    } catch (error) {
+      deps.log.error({ err: error, channel: request.source.channel, requestId: request.requestId }, "intake failed: answering a temporary error");
+      outcome = { kind: "temporaryFailure" };
+    } finally {
+      deps.inFlight.leave();
+    }
   }
   const reply = request.answer(outcome);
   const log = outcome.kind === "accepted" || outcome.kind === "checked" || outcome.kind === "duplicate" ? deps.log.info : deps.log.warn;

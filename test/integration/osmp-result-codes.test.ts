@@ -143,3 +143,26 @@ describe("OSMP when the database is unreachable", () => {
     }
   });
 });
+
+describe("OSMP when the hub is overloaded", () => {
+  it("then the excess requests get result 1 at once, write nothing, and succeed when the network repeats them", async () => {
+    const busy = await startTestHub({ INTAKE_MAX_IN_FLIGHT: "2" });
+    try {
+      const params = Array.from({ length: 40 }, (_, index) => payParams(8000 + index, "100080", "1.00"));
+      const answers = await Promise.all(params.map((param) => osmp(busy.url, param)));
+      const accepted = answers.filter((answer) => answer.result === 0);
+      const refused = answers.filter((answer) => answer.result === 1);
+      expect(accepted.length + refused.length).toBe(params.length);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(await busy.hub.db.inboundPayment.count()).toBe(accepted.length);
+
+      // The network repeats what got result 1, one at a time, as its retry schedule does.
+      for (const answer of refused) expect((await osmp(busy.url, payParams(answer.osmpTxnId!, "100080", "1.00"))).result).toBe(0);
+      await waitUntilAllCredited(busy);
+      const account = await busy.hub.db.subscriberAccount.findUniqueOrThrow({ where: { number: "100080" } });
+      expect(account.balanceKopecks).toBe(4000n);
+    } finally {
+      await busy.stop();
+    }
+  });
+});
