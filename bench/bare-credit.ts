@@ -14,7 +14,7 @@ export interface BareCreditResult {
 
 /**
  * Accepted payments with their outbox rows, shaped like the intake's INSERT (src/payments/accept-payment.ts), over
- * the same five accounts as the HTTP phases so both meet the same row-lock contention on the balances.
+ * the same accounts as the HTTP phases so both meet the same row-lock contention on the balances.
  */
 const INSERT_ACCEPTED_SQL = `
 WITH accounts AS (
@@ -78,7 +78,12 @@ export async function runBareCredit(databaseUrl: string, payments: number, concu
         clients.map(async (client) => {
           for (let index = next++; index < ids.length; index = next++) {
             try {
-              const { rows } = await client.query<{ claimed: number; entries: number; balances: number }>(CREDIT_PAYMENT_SQL, [ids[index]]);
+              // Named, as the hub's worker prepares it: both sides plan the statement once per connection.
+              const { rows } = await client.query<{ claimed: number; entries: number; balances: number }>({
+                name: "credit-payment",
+                text: CREDIT_PAYMENT_SQL,
+                values: [ids[index]],
+              });
               const row = rows[0];
               if (row?.claimed === 1 && row.entries === 2 && row.balances === 1) credited += 1;
               else fail(`payment ${ids[index]}: ${JSON.stringify(row)}`);

@@ -1,4 +1,5 @@
 import os from "node:os";
+import { BENCH_ACCOUNTS, BENCH_ADMIN_TOKEN } from "./osmp-wire.ts";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { createDb } from "../src/db.ts";
@@ -54,10 +55,11 @@ async function main(): Promise<number> {
   hub = await startHubProcess(
     port,
     // HUB_ROLE pinned: a shell with HUB_ROLE=server would leave nobody to credit and every drain would time out.
-    { DATABASE_URL, REDIS_URL, QUEUE_PREFIX, LOG_LEVEL: "warn", HUB_DEMO_DATA: "true", HUB_ROLE: "all" },
+    { DATABASE_URL, REDIS_URL, QUEUE_PREFIX, LOG_LEVEL: "warn", HUB_DEMO_DATA: "true", HUB_ROLE: "all", HUB_ADMIN_TOKEN: BENCH_ADMIN_TOKEN },
     HUB_READY_TIMEOUT_MS,
   );
   progress("hub ready");
+  await createBenchAccounts(hub.baseUrl);
   monitor = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
 
   const warmUp = await runOpenLoop({
@@ -350,7 +352,26 @@ process.on("SIGTERM", () => void finish(143));
 main().then(
   (code) => finish(code),
   (error: unknown) => {
+    // After a signal or the hard timeout the cleanup pulls the pools from under the run: not a finding.
+    if (finishing) return finishing;
     process.stderr.write(`BROKEN: ${error instanceof Error ? error.message : String(error)}\n`);
     return finish(1);
   },
 );
+
+/** Creates the bench's subscribers the way automation does: PUT /api/accounts/:number, a few at a time. */
+async function createBenchAccounts(baseUrl: string): Promise<void> {
+  let next = 0;
+  const createOne = async () => {
+    for (let index = next++; index < BENCH_ACCOUNTS.length; index = next++) {
+      const response = await fetch(`${baseUrl}/api/accounts/${BENCH_ACCOUNTS[index]}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ ownerName: "Тестов Тест Тестович", address: "г. Владивосток", status: "active", monthlyFee: "890.00" }),
+      });
+      if (response.status !== 201 && response.status !== 200) throw new Error(`PUT /api/accounts answered ${response.status}: ${await response.text()}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, createOne));
+  progress(`${BENCH_ACCOUNTS.length} bench accounts created`);
+}

@@ -4,8 +4,13 @@ export const PAY_PATH = "/webhooks/osmp/qiwi";
 export const PAY_CHANNEL = "osmp:qiwi";
 export const FORM_HEADERS = { "content-type": "application/x-www-form-urlencoded" };
 
-/** The active demo accounts (HUB_DEMO_DATA=true): payments rotate over them, so five balance rows take every credit. */
-export const BENCH_ACCOUNTS = ["100080", "100081", "100082", "100083", "100084"] as const;
+/**
+ * Subscribers the bench creates through the hub's API before measuring. Payments rotate over a thousand of them, as
+ * real traffic spreads over the subscriber base: a handful of accounts would measure row-lock waits on their balances.
+ */
+export const BENCH_ACCOUNTS: readonly string[] = Array.from({ length: 1000 }, (_, index) => String(200000 + index));
+/** The bearer token the bench's hub is started with, for PUT /api/accounts. */
+export const BENCH_ADMIN_TOKEN = "payhub-bench-admin-token";
 
 export const PAY_SUM = "10.45";
 export const PAY_KOPECKS = 1045;
