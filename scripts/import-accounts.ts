@@ -7,25 +7,23 @@
  * Running the same file again is safe: accounts are matched by number and updated.
  */
 import { createReadStream } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { describeProgress, importAccounts, IMPORT_COLUMNS, type ImportReport } from "../src/accounts/import-accounts.ts";
 import { createDb } from "../src/db.ts";
 import { LOCAL_POSTGRES_URL } from "../src/infra/local-services.ts";
 
 const SHOWN_REJECTIONS = 10;
 
-function usage(): never {
-  console.error(
-    `usage: npm run import:accounts -- <file.csv>\n` +
-      `  The file: a header row "${IMPORT_COLUMNS.join(",")}" (";" works as the delimiter too), UTF-8.\n` +
-      `  The database: DATABASE_URL, else ${LOCAL_POSTGRES_URL}.`,
-  );
-  process.exit(2);
+export interface CommandOutput {
+  /** The summary (stdout). */
+  out: (line: string) => void;
+  /** Progress and errors (stderr). */
+  err: (line: string) => void;
 }
 
 function summary(file: string, report: ImportReport): string {
-  const lines = [
-    `${file}: ${describeProgress(report)} in ${(report.elapsedMs / 1000).toFixed(1)} s.`,
-  ];
+  const lines = [`${file}: ${describeProgress(report)} in ${(report.elapsedMs / 1000).toFixed(1)} s.`];
   if (report.rejected > 0) {
     const shown = report.rejections.slice(0, SHOWN_REJECTIONS);
     lines.push(`${report.rejected} row${report.rejected === 1 ? " was" : "s were"} rejected; the first ${shown.length}:`);
@@ -37,28 +35,35 @@ function summary(file: string, report: ImportReport): string {
   return lines.join("\n");
 }
 
-async function main(): Promise<number> {
-  const args = process.argv.slice(2).filter((arg) => arg !== "--");
-  if (args.length !== 1 || args[0]!.startsWith("-")) usage();
-  const file = args[0]!;
-  const databaseUrl = process.env.DATABASE_URL ?? LOCAL_POSTGRES_URL;
-  const db = createDb(databaseUrl, 2);
+/** The command without the process around it: returns the exit code. */
+export async function runImportCommand(args: string[], databaseUrl: string | undefined, output: CommandOutput): Promise<number> {
+  const files = args.filter((arg) => arg !== "--");
+  if (files.length !== 1 || files[0]!.startsWith("-")) {
+    output.err(
+      `usage: npm run import:accounts -- <file.csv>\n` +
+        `  The file: a header row "${IMPORT_COLUMNS.join(",")}" (";" works as the delimiter too), UTF-8.\n` +
+        `  The database: DATABASE_URL, else ${LOCAL_POSTGRES_URL}.`,
+    );
+    return 2;
+  }
+  const file = files[0]!;
+  const url = databaseUrl ?? LOCAL_POSTGRES_URL;
+  const db = createDb(url, 2);
   try {
     const result = await importAccounts(db, createReadStream(file), {
-      onProgress: (progress) => console.error(`import-accounts: ${describeProgress(progress)}`),
+      onProgress: (progress) => output.err(`import-accounts: ${describeProgress(progress)}`),
     });
     if (!result.ok) {
-      console.error(`import-accounts: ${file} could not be read: ${result.problem}`);
-      if (result.report.rowsRead > 0) console.log(summary(file, result.report));
+      output.err(`import-accounts: ${file} could not be read: ${result.problem}`);
+      if (result.report.rowsRead > 0) output.out(summary(file, result.report));
       return 2;
     }
-    console.log(summary(file, result.report));
+    output.out(summary(file, result.report));
     return result.report.rejected > 0 ? 1 : 0;
   } catch (error) {
-    const where = new URL(databaseUrl);
-    where.password = "";
-    console.error(
-      `import-accounts: the database at ${where.host}${where.pathname} failed: ${error instanceof Error ? error.message : String(error)}\n` +
+    const where = new URL(url);
+    output.err(
+      `import-accounts: the database ${where.host}${where.pathname} failed: ${error instanceof Error ? error.message : String(error)}\n` +
         "  Is DATABASE_URL right, and is the database migrated (npm run db:migrate)? Rows already imported stay; importing again is safe.",
     );
     return 3;
@@ -67,4 +72,9 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await runImportCommand(process.argv.slice(2), process.env.DATABASE_URL, {
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+  });
+}

@@ -51,9 +51,13 @@ export interface ImportReport extends ImportProgress {
 export type ImportResult = { ok: true; report: ImportReport } | { ok: false; problem: string; report: ImportReport };
 
 export interface ImportAccountsOptions {
-  /** Rows per transaction. Default 1000. */
+  /**
+   * Rows per transaction. Default 2000: on 2 busy cores, 100 000 rows import at ~6 500 rows/s in batches of 1000,
+   * ~8 000-9 500 in batches of 2000 (about 11 s), ~9 000-9 800 in batches of 5000; one account per transaction
+   * (upsertAccount in a loop) manages ~100-140 rows/s, a quarter of an hour.
+   */
   batchSize?: number;
-  /** Called after every `progressEvery` rows read (default 1000) and once at the end. */
+  /** Called after every `progressEvery` rows read (default 1000) and at the end (unless nothing changed since). */
   onProgress?: (progress: ImportProgress) => void;
   progressEvery?: number;
   /** How many rejections the report keeps. Default 1000. */
@@ -62,17 +66,24 @@ export interface ImportAccountsOptions {
 
 /** Imports accounts from CSV text or a byte stream (a file's read stream). Database failures are thrown. */
 export async function importAccounts(db: Db, source: string | AsyncIterable<string | Uint8Array>, options: ImportAccountsOptions = {}): Promise<ImportResult> {
-  const batchSize = options.batchSize ?? 1000;
+  const batchSize = options.batchSize ?? 2000;
   const progressEvery = options.progressEvery ?? 1000;
   const keepRejections = options.keepRejections ?? 1000;
   const started = performance.now();
   const counts = { rowsRead: 0, created: 0, updated: 0, rejected: 0 };
   const rejections: RowRejection[] = [];
-  let nextProgressAt = progressEvery;
 
   const progress = (): ImportProgress => {
     const elapsedMs = Math.round(performance.now() - started);
     return { ...counts, elapsedMs, rowsPerSecond: elapsedMs > 0 ? Math.round((counts.rowsRead * 1000) / elapsedMs) : 0 };
+  };
+  let nextProgressAt = progressEvery;
+  let lastReported = "";
+  const reportProgress = () => {
+    const now = progress();
+    const counted = `${now.rowsRead}/${now.created}/${now.updated}/${now.rejected}`;
+    if (counted !== lastReported) options.onProgress?.(now);
+    lastReported = counted;
   };
   const report = (): ImportReport => ({ ...progress(), rejections });
   const reject = (line: number, number: string | undefined, reason: string) => {
@@ -97,6 +108,7 @@ export async function importAccounts(db: Db, source: string | AsyncIterable<stri
   };
 
   let columns: Map<Column, number> | undefined;
+  let lastLine = 1;
   try {
     for await (const record of readCsvRecords(source)) {
       if (!columns) {
@@ -106,6 +118,7 @@ export async function importAccounts(db: Db, source: string | AsyncIterable<stri
         continue;
       }
       counts.rowsRead++;
+      lastLine = record.line;
       const row = rowOf(record, columns);
       if (!row.ok) {
         reject(record.line, row.number, row.reason);
@@ -116,17 +129,20 @@ export async function importAccounts(db: Db, source: string | AsyncIterable<stri
         if (batch.length >= batchSize) await flush();
       }
       if (counts.rowsRead >= nextProgressAt) {
-        options.onProgress?.(progress());
+        reportProgress();
         nextProgressAt += progressEvery;
       }
     }
     await flush();
   } catch (error) {
-    if (error instanceof CsvReadError) return { ok: false, problem: error.message, report: report() };
-    throw error;
+    if (!(error instanceof CsvReadError)) throw error;
+    // The rows read before the damage are valid: write them, so that the report says exactly what was imported.
+    await flush();
+    const where = counts.rowsRead > 0 ? ` after line ${lastLine}; the rows before it are imported` : "";
+    return { ok: false, problem: `${error.message}${where}`, report: report() };
   }
   if (!columns) return { ok: false, problem: `the file is empty: expected a header row "${IMPORT_COLUMNS.join(",")}"`, report: report() };
-  options.onProgress?.(progress());
+  reportProgress();
   return { ok: true, report: report() };
 }
 

@@ -261,8 +261,14 @@ describe("source guards in production", () => {
     expect(await payments()).toBe(0);
   });
 
-  it("when a profile has no allowlist at all, then nobody may pay through it", async () => {
-    const answer = await osmp(production.url, payParams(9301, "100080", "10.00"), { profile: "qiwi" });
+  it("when a profile has no allowlist configured, then nobody may pay through it", async () => {
+    const answer = await osmp(production.url, payParams(9301, "100080", "10.00"), { profile: "office-terminals" });
+    expect(answer).toMatchObject({ status: 403, result: 300 });
+    expect(await payments()).toBe(0);
+  });
+
+  it("when the qiwi profile keeps its default allowlist (QIWI's networks), then a local caller is refused", async () => {
+    const answer = await osmp(production.url, payParams(9305, "100080", "10.00"), { profile: "qiwi" });
     expect(answer).toMatchObject({ status: 403, result: 300 });
     expect(await payments()).toBe(0);
   });
