@@ -17,8 +17,10 @@ export function createCreditQueue(connection: Redis, options: CreditQueueOptions
     defaultJobOptions: {
       attempts: options.attempts,
       backoff: { type: "exponential", delay: options.backoffMs },
-      // Completed jobs are kept a while so a late duplicate add with the same id is ignored; failed ones a week.
-      removeOnComplete: { age: 3600, count: 20000 },
+      // A completed job is removed at once: the payment's status in Postgres is the record, and a job id that outlived
+      // its payment (a database restored or reset under the same Redis) would make BullMQ ignore a new payment's job.
+      // Failed jobs stay a week for operators.
+      removeOnComplete: true,
       removeOnFail: { age: 7 * 24 * 3600 },
     },
   });
