@@ -13,6 +13,7 @@ import type { Logger } from "./log.ts";
 import { createRedis } from "./queue/connection.ts";
 import type { CreditJobData } from "./queue/names.ts";
 import { InFlight } from "./payments/in-flight.ts";
+import { PaymentIds } from "./payments/payment-ids.ts";
 import { createApp } from "./server.ts";
 import { osmpChannel } from "../webhooks/osmp.ts";
 
@@ -103,7 +104,7 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
       const inFlight = new InFlight(config.intakeMaxInFlight);
       // Stopped after the HTTP server: commands still running when their sockets closed finish (and are queued) first.
       stops.push({ name: "intake in flight", stop: () => inFlight.drained() });
-      const app = createApp({ config, db, redis: producer, log, intake: { db, pool, dispatchCredit: createDispatcher(queue, log), log, inFlight } });
+      const app = createApp({ config, db, redis: producer, log, intake: { db, pool, dispatchCredit: createDispatcher(queue, log), log, inFlight, paymentIds: new PaymentIds(pool) } });
       server = await new Promise<Server>((resolve, reject) => {
         const listening = app.listen(config.port, config.host, () => resolve(listening));
         listening.once("error", reject);

@@ -13,6 +13,7 @@ import { maskOwnerName } from "../../adapters/contract/index.ts";
 import type { Db, SqlPool } from "../db.ts";
 import type { Logger } from "../log.ts";
 import type { InFlight } from "./in-flight.ts";
+import type { PaymentIds } from "./payment-ids.ts";
 
 /** Hands a committed payment to the crediting queue; never throws (the sweeper covers what it could not hand over). */
 export type DispatchCredit = (paymentId: bigint, requestId: string | undefined) => void;
@@ -24,6 +25,7 @@ export interface IntakeDeps {
   dispatchCredit: DispatchCredit;
   log: Logger;
   inFlight: InFlight;
+  paymentIds: PaymentIds;
 }
 
 export interface IntakeRequest {
@@ -44,7 +46,6 @@ interface AccountRow {
   address: string;
   balance_kopecks: string;
   monthly_fee_kopecks: string;
-  next_payment_id: string | null;
 }
 
 interface PaymentRow {
@@ -56,22 +57,28 @@ interface PaymentRow {
 }
 
 const FIND_ACCOUNT_SQL = `
-  SELECT id, number, status::text AS status, owner_name, address, balance_kopecks, monthly_fee_kopecks,
-    CASE WHEN $2::boolean AND status = 'active' THEN nextval('inbound_payment_id_seq') END AS next_payment_id
+  SELECT id, number, status::text AS status, owner_name, address, balance_kopecks, monthly_fee_kopecks
   FROM subscriber_account WHERE number = $1`;
 
-/** The payment and its outbox row in one statement, hence one transaction: either both are durable or neither. */
+/**
+ * A pay in one statement, hence one transaction and one round trip: the payment is inserted only if its account
+ * exists and is active, together with its outbox row, so both are durable or neither. The account's status comes
+ * back so that a refusal can say why; no id comes back when the account refused or the external id was known.
+ */
 const INSERT_PAYMENT_SQL = `
-  WITH inserted AS (
+  WITH account AS (
+    SELECT id, status FROM subscriber_account WHERE number = $6
+  ), inserted AS (
     INSERT INTO inbound_payment (id, channel, protocol, profile, external_id, account_number, account_id,
       amount_kopecks, commission_kopecks, payer_amount_kopecks, provider_time, received_at, request, response, request_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15)
+    SELECT $1, $2, $3, $4, $5, $6, account.id, $7, $8, $9, $10, $11, $12::jsonb, $13, $14
+    FROM account WHERE account.status = 'active'
     ON CONFLICT (channel, external_id) DO NOTHING
     RETURNING id
   ), queued AS (
     INSERT INTO outbox (topic, payment_id) SELECT 'credit', id FROM inserted
   )
-  SELECT id FROM inserted`;
+  SELECT (SELECT status::text FROM account) AS account_status, (SELECT id FROM inserted) AS id`;
 
 const FIND_PAYMENT_SQL = `
   SELECT id, external_id, account_number, amount_kopecks, received_at
@@ -119,24 +126,24 @@ export async function handleCommand(deps: IntakeDeps, request: IntakeRequest): P
 }
 
 async function check(deps: IntakeDeps, request: IntakeRequest, command: CheckCommand): Promise<Outcome> {
-  const account = await findAccount(deps.pool, command.accountNumber, false);
-  const refusal = refusalFor(account, command.amountKopecks, request.profile);
+  const account = await findAccount(deps.pool, command.accountNumber);
+  const refusal = refusalFor(account?.status, command.amountKopecks, request.profile);
   if (refusal) return refusal;
   return { kind: "checked", account: accountView(account!) };
 }
 
 async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand): Promise<Outcome> {
   const { pool } = deps;
-  const account = await findAccount(pool, command.accountNumber, true);
-  const refusal = refusalFor(account, command.amountKopecks, request.profile);
-  if (refusal) {
-    // A repeat of a payment accepted earlier keeps its answer even if the account was closed since.
-    const existing = await findPayment(pool, request.source.channel, command.externalId);
-    return existing ? repeatOutcome(deps, request, command, existing) : refusal;
+  const { channel, protocol, profile } = request.source;
+  const { minKopecks, maxKopecks } = request.profile;
+  if (command.amountKopecks < minKopecks || command.amountKopecks > maxKopecks) {
+    // Rare: read the account first, so that an unknown account is reported before the sum (as check does).
+    const account = await findAccount(pool, command.accountNumber);
+    return refuseOrRepeat(deps, request, command, refusalFor(account?.status, command.amountKopecks, request.profile)!);
   }
 
   const payment: PaymentView = {
-    id: BigInt(account!.next_payment_id!),
+    id: await deps.paymentIds.next(),
     externalId: command.externalId,
     accountNumber: command.accountNumber,
     amountKopecks: command.amountKopecks,
@@ -144,24 +151,32 @@ async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand
   };
   const outcome: Outcome = { kind: "accepted", payment };
   const answer = request.answer(outcome);
-  const { channel, protocol, profile } = request.source;
-  const inserted = await pool.query({
+  const { rows } = await pool.query<{ account_status: AccountRow["status"] | null; id: string | null }>({
     name: "intake-insert-payment",
     text: INSERT_PAYMENT_SQL,
     values: [
-      payment.id, channel, protocol, profile, command.externalId, command.accountNumber, account!.id, command.amountKopecks,
+      payment.id, channel, protocol, profile, command.externalId, command.accountNumber, command.amountKopecks,
       command.commissionKopecks, command.payerAmountKopecks ?? null, command.providerTime ?? null, payment.receivedAt,
       JSON.stringify(command.request), answer.body, request.requestId ?? null,
     ],
   });
-  if (inserted.rowCount === 1) {
+  const result = rows[0]!;
+  if (result.id !== null) {
     deps.dispatchCredit(payment.id, request.requestId);
     return outcome;
   }
+  const refusal = refusalFor(result.account_status ?? undefined, command.amountKopecks, request.profile);
+  if (refusal) return refuseOrRepeat(deps, request, command, refusal);
   // Another request with the same external id committed first (a provider's concurrent retry).
   const existing = await findPayment(pool, channel, command.externalId);
   if (!existing) throw new Error(`payment ${channel}/${command.externalId} conflicted on insert but cannot be read`);
   return repeatOutcome(deps, request, command, existing);
+}
+
+/** A repeat of a payment accepted earlier keeps its answer even if its account was closed or its limits changed since. */
+async function refuseOrRepeat(deps: IntakeDeps, request: IntakeRequest, command: PayCommand, refusal: Outcome): Promise<Outcome> {
+  const existing = await findPayment(deps.pool, request.source.channel, command.externalId);
+  return existing ? repeatOutcome(deps, request, command, existing) : refusal;
 }
 
 /** Same account and sum: the original's answer; anything else: a conflict flagged for an operator. */
@@ -193,21 +208,18 @@ async function repeatOutcome(deps: IntakeDeps, request: IntakeRequest, command: 
   return { kind: "conflict", payment };
 }
 
-function refusalFor(account: AccountRow | undefined, amountKopecks: bigint | undefined, profile: ChannelProfile): Outcome | undefined {
-  if (!account) return { kind: "accountNotFound" };
-  if (account.status === "closed") return { kind: "accountInactive" };
-  if (account.status === "blocked") return { kind: "accountBlocked" };
+/** Why a payment to an account in this status, of this amount, is refused; undefined when it may be paid. */
+function refusalFor(status: AccountRow["status"] | undefined, amountKopecks: bigint | undefined, profile: ChannelProfile): Outcome | undefined {
+  if (!status) return { kind: "accountNotFound" };
+  if (status === "closed") return { kind: "accountInactive" };
+  if (status === "blocked") return { kind: "accountBlocked" };
   if (amountKopecks !== undefined && amountKopecks < profile.minKopecks) return { kind: "amountTooSmall", minKopecks: profile.minKopecks };
   if (amountKopecks !== undefined && amountKopecks > profile.maxKopecks) return { kind: "amountTooLarge", maxKopecks: profile.maxKopecks };
   return undefined;
 }
 
-/**
- * Reads the account; for a payment it also draws the next payment id in the same round trip, so the answer
- * (which carries that id) can be rendered and stored with the payment in its one insert.
- */
-async function findAccount(pool: SqlPool, number: string, withNextPaymentId: boolean): Promise<AccountRow | undefined> {
-  const result = await pool.query<AccountRow>({ name: "intake-find-account", text: FIND_ACCOUNT_SQL, values: [number, withNextPaymentId] });
+async function findAccount(pool: SqlPool, number: string): Promise<AccountRow | undefined> {
+  const result = await pool.query<AccountRow>({ name: "intake-find-account", text: FIND_ACCOUNT_SQL, values: [number] });
   return result.rows[0];
 }
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { osmp, payParams } from "../support/osmp-client.ts";
+import pg from "pg";
 import { adminQuery } from "../support/services.ts";
-import { expectLedgerConsistent, startTestHub, waitUntilAllCredited, type TestHub } from "../support/test-hub.ts";
+import { expectLedgerConsistent, startTestHub, waitFor, waitUntilAllCredited, type TestHub } from "../support/test-hub.ts";
 
 // Every OSMP result code payhub gives, with requests as a terminal network sends them (PROTOCOLS.md §1).
 // Demo accounts: 100080 active, 100090 blocked, 100099 closed.
@@ -145,23 +146,36 @@ describe("OSMP when the database is unreachable", () => {
 });
 
 describe("OSMP when the hub is overloaded", () => {
-  it("then the excess requests get result 1 at once, write nothing, and succeed when the network repeats them", async () => {
-    const busy = await startTestHub({ INTAKE_MAX_IN_FLIGHT: "2" });
+  it("then requests beyond the in-flight limit get result 1 at once, write nothing, and succeed when repeated", async () => {
+    const busy = await startTestHub({ INTAKE_MAX_IN_FLIGHT: "1" });
+    // An uncommitted insert of txn_id 8000 makes the hub's own insert of it wait: one command stays in flight.
+    const blocker = new pg.Client({ connectionString: busy.databaseUrl });
+    await blocker.connect();
     try {
-      const params = Array.from({ length: 40 }, (_, index) => payParams(8000 + index, "100080", "1.00"));
-      const answers = await Promise.all(params.map((param) => osmp(busy.url, param)));
-      const accepted = answers.filter((answer) => answer.result === 0);
-      const refused = answers.filter((answer) => answer.result === 1);
-      expect(accepted.length + refused.length).toBe(params.length);
-      expect(refused.length).toBeGreaterThan(0);
-      expect(await busy.hub.db.inboundPayment.count()).toBe(accepted.length);
+      await blocker.query("BEGIN");
+      await blocker.query(
+        `INSERT INTO inbound_payment (channel, protocol, profile, external_id, account_number, amount_kopecks, request)
+         VALUES ('osmp:qiwi', 'osmp', 'qiwi', '8000', '100080', 100, '{}')`,
+      );
+      const held = osmp(busy.url, payParams(8000, "100080", "1.00"));
+      await waitFor("the first pay to wait on the blocker", async () => {
+        const waiting = await adminQuery("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [busy.databaseName]);
+        return waiting.rows[0].n > 0;
+      });
+      const refused = await Promise.all([8001, 8002, 8003].map((txnId) => osmp(busy.url, payParams(txnId, "100080", "1.00"))));
+      for (const answer of refused) expect(answer).toMatchObject({ status: 200, result: 1 });
 
-      // The network repeats what got result 1, one at a time, as its retry schedule does.
-      for (const answer of refused) expect((await osmp(busy.url, payParams(answer.osmpTxnId!, "100080", "1.00"))).result).toBe(0);
+      await blocker.query("ROLLBACK");
+      expect((await held).result).toBe(0);
+      expect(await busy.hub.db.inboundPayment.count()).toBe(1);
+
+      // The network repeats what got result 1, as its retry schedule does.
+      for (const txnId of [8001, 8002, 8003]) expect((await osmp(busy.url, payParams(txnId, "100080", "1.00"))).result).toBe(0);
       await waitUntilAllCredited(busy);
       const account = await busy.hub.db.subscriberAccount.findUniqueOrThrow({ where: { number: "100080" } });
-      expect(account.balanceKopecks).toBe(4000n);
+      expect(account.balanceKopecks).toBe(400n);
     } finally {
+      await blocker.end();
       await busy.stop();
     }
   });
