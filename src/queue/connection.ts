@@ -10,6 +10,8 @@ export function createRedis(url: string, role: "worker" | "producer", extra: Red
     enableOfflineQueue: role === "worker",
     // A producer connects explicitly (await redis.connect()) so start-up fails clearly when Redis is absent.
     lazyConnect: role === "producer",
+    // Jobs added by concurrent requests in the same tick go to Redis in one write: fewer system calls per payment.
+    enableAutoPipelining: role === "producer",
     ...extra,
   });
 }
