@@ -23,11 +23,11 @@ it("when crediting keeps failing, then the payment is marked failed with the rea
   expect(answer.result).toBe(0);
 
   const failed = await waitFor("the payment to be marked failed", async () => {
-    const list = await fetch(`${hub.url}/api/payments?status=failed`, { headers: AUTH }).then((response) => response.json());
+    const list = (await fetch(`${hub.url}/api/payments?status=failed`, { headers: AUTH }).then((response) => response.json())) as { payments: Record<string, unknown>[] };
     return list.payments.length === 1 ? list.payments[0] : undefined;
   });
   expect(failed).toMatchObject({ id: answer.prvTxn, channel: "osmp:epos", externalId: "42", account: "100083", amount: "250.00", status: "failed" });
-  expect(failed.failureReason).toMatch(/unbalanced/);
+  expect(String(failed.failureReason)).toMatch(/unbalanced/);
   const account = await hub.hub.db.subscriberAccount.findUniqueOrThrow({ where: { number: "100083" } });
   expect(account.balanceKopecks).toBe(0n);
   await expectLedgerConsistent(hub);
@@ -44,10 +44,12 @@ it("when crediting keeps failing, then the payment is marked failed with the rea
   expect(retries.map((response) => response.status).sort()).toEqual([202, 409]);
   await waitUntilAllCredited(hub);
 
-  const story = await fetch(`${hub.url}/api/payments/${answer.prvTxn}`, { headers: AUTH }).then((response) => response.json());
+  const story = (await fetch(`${hub.url}/api/payments/${answer.prvTxn}`, { headers: AUTH }).then((response) => response.json())) as {
+    postings: { entries: unknown[] }[];
+  };
   expect(story).toMatchObject({ status: "credited", failureReason: null, response: answer.body });
   expect(story.postings).toHaveLength(1);
-  expect(story.postings[0].entries).toEqual(
+  expect(story.postings[0]!.entries).toEqual(
     expect.arrayContaining([
       { ledgerAccount: "subscriber:100083", amount: "250.00" },
       { ledgerAccount: "clearing:osmp:epos", amount: "-250.00" },
