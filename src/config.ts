@@ -74,8 +74,8 @@ const BaseEnv = z.object({
   CREDIT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
   CREDIT_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   CREDIT_BACKOFF_MS: milliseconds(1000),
-  SWEEP_INTERVAL_MS: milliseconds(5000),
-  SWEEP_AFTER_MS: milliseconds(15000),
+  SWEEP_INTERVAL_MS: milliseconds(2000),
+  SWEEP_AFTER_MS: milliseconds(10000),
   INTAKE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(500),
 });
 const EnvSchema = BaseEnv.extend(Object.assign({}, ...OSMP_PROFILES.map(osmpProfileSchema)) as Record<string, z.ZodType>);
