@@ -7,6 +7,7 @@ function resultOf(outcome: Outcome): TemplateResultCode {
     case "checked":
     case "accepted":
     case "duplicate":
+    case "acknowledged":
       return TemplateResult.ok;
     case "temporaryFailure":
       return TemplateResult.retryLater;

@@ -60,7 +60,19 @@ export interface PayCommand {
   request: Record<string, unknown>;
 }
 
-export type Command = CheckCommand | PayCommand;
+/**
+ * A notification the provider needs answered as received but that moves no money: a test notification, a payment the
+ * protocol says not to credit (a protected transfer, a test-mode payment in production). Logged with its reason.
+ */
+export interface AcknowledgeCommand {
+  kind: "acknowledge";
+  externalId: string | undefined;
+  accountNumber: string | undefined;
+  /** Why no money moves: said in the log line. */
+  reason: string;
+}
+
+export type Command = CheckCommand | PayCommand | AcknowledgeCommand;
 
 /** An inbound payment as the core shows it to adapters. */
 export interface PaymentView {
@@ -84,6 +96,8 @@ export interface AccountView {
 /** Every result of a Command. Adapters map each kind to their protocol's code in one exhaustive table. */
 export type Outcome =
   | { kind: "checked"; account: AccountView }
+  /** An AcknowledgeCommand was recorded in the log: answer success, nothing was written. */
+  | { kind: "acknowledged" }
   | { kind: "accepted"; payment: PaymentView }
   /** A repeat of a known external id with the same account and sum: answered like the original, credited never. */
   | { kind: "duplicate"; payment: PaymentView }

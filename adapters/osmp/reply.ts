@@ -8,6 +8,7 @@ function resultOf(outcome: Outcome): { result: OsmpResultCode; comment: string }
     case "checked":
     case "accepted":
     case "duplicate":
+    case "acknowledged":
       return { result: OsmpResult.ok, comment: "OK" };
     case "conflict":
       return { result: OsmpResult.otherError, comment: "txn_id already used for another account or sum" };

@@ -9,7 +9,7 @@ import type {
   PaymentSource,
   PaymentView,
 } from "../../adapters/contract/index.ts";
-import { maskOwnerName } from "../../adapters/contract/index.ts";
+import { assertNever, maskOwnerName } from "../../adapters/contract/index.ts";
 import type { Db, SqlPool } from "../db.ts";
 import type { Logger } from "../log.ts";
 import type { InFlight } from "./in-flight.ts";
@@ -96,10 +96,7 @@ export async function handleCommand(deps: IntakeDeps, request: IntakeRequest): P
     outcome = { kind: "temporaryFailure" };
   } else {
     try {
-      outcome =
-        request.command.kind === "check"
-          ? await check(deps, request, request.command)
-          : await pay(deps, request, request.command);
+      outcome = await dispatch(deps, request);
     } catch (error) {
       deps.log.error({ err: error, channel: request.source.channel, requestId: request.requestId }, "intake failed: answering a temporary error");
       outcome = { kind: "temporaryFailure" };
@@ -123,6 +120,21 @@ export async function handleCommand(deps: IntakeDeps, request: IntakeRequest): P
     `${request.command.kind} ${outcome.kind}`,
   );
   return { outcome, reply };
+}
+
+async function dispatch(deps: IntakeDeps, request: IntakeRequest): Promise<Outcome> {
+  const { command } = request;
+  switch (command.kind) {
+    case "check":
+      return check(deps, request, command);
+    case "pay":
+      return pay(deps, request, command);
+    case "acknowledge":
+      deps.log.info({ channel: request.source.channel, externalId: command.externalId, reason: command.reason, requestId: request.requestId }, `acknowledged without moving money: ${command.reason}`);
+      return { kind: "acknowledged" };
+    default:
+      return assertNever(command);
+  }
 }
 
 async function check(deps: IntakeDeps, request: IntakeRequest, command: CheckCommand): Promise<Outcome> {

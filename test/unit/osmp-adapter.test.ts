@@ -125,6 +125,7 @@ const DOCUMENTED: Record<OutcomeKind, { outcome: Outcome; result: number }> = {
     outcome: { kind: "checked", account: { number: "100080", maskedOwnerName: "И***в И. И.", address: "", balanceKopecks: 19819n, monthlyFeeKopecks: 89000n } },
     result: 0,
   },
+  acknowledged: { outcome: { kind: "acknowledged" }, result: 0 },
   accepted: { outcome: { kind: "accepted", payment }, result: 0 },
   duplicate: { outcome: { kind: "duplicate", payment }, result: 0 },
   conflict: { outcome: { kind: "conflict", payment }, result: 300 },
