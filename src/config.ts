@@ -8,6 +8,11 @@ import { parseRubles } from "../adapters/contract/index.ts";
 
 export const OSMP_PROFILES = ["qiwi", "office-terminals", "vladik", "epos"] as const;
 export type OsmpProfileName = (typeof OSMP_PROFILES)[number];
+export const BANK_PROFILES = ["sberbank", "primorye"] as const;
+export type BankProfileName = (typeof BANK_PROFILES)[number];
+
+/** The environment prefix of a profile's variables: OSMP_OFFICE_TERMINALS_…, BANK_SBERBANK_…. */
+const envPrefix = (family: string, name: string) => `${family}_${name.toUpperCase().replace(/-/g, "_")}`;
 
 const rubles = (fallback: string) =>
   z
@@ -46,17 +51,26 @@ const cidrList = (fallback = "") =>
 
 const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-function osmpProfileSchema(name: OsmpProfileName) {
-  const prefix = `OSMP_${name.toUpperCase().replace(/-/g, "_")}`;
+/** The variables every channel profile has: allowlist, optional Basic credentials, limits, commission. */
+function profileSchema(prefix: string, defaults: { allowedIps?: string; minSum: string; maxSum: string }) {
   return {
-    [`${prefix}_ALLOWED_IPS`]: cidrList(name === "qiwi" ? QIWI_SOURCE_NETWORKS : ""),
+    [`${prefix}_ALLOWED_IPS`]: cidrList(defaults.allowedIps ?? ""),
     [`${prefix}_BASIC_USER`]: z.string().optional(),
     [`${prefix}_BASIC_PASSWORD`]: z.string().optional(),
-    [`${prefix}_MIN_SUM`]: rubles("1.00"),
-    [`${prefix}_MAX_SUM`]: rubles("15000.00"),
+    [`${prefix}_MIN_SUM`]: rubles(defaults.minSum),
+    [`${prefix}_MAX_SUM`]: rubles(defaults.maxSum),
     [`${prefix}_COMMISSION_PERCENT`]: percent,
   };
 }
+
+const osmpProfileSchema = (name: OsmpProfileName) =>
+  profileSchema(envPrefix("OSMP", name), { allowedIps: name === "qiwi" ? QIWI_SOURCE_NETWORKS : "", minSum: "1.00", maxSum: "15000.00" });
+
+const bankProfileSchema = (name: BankProfileName) => ({
+  ...profileSchema(envPrefix("BANK", name), { minSum: "1.00", maxSum: "100000.00" }),
+  // Checked only when set: the shared-secret `hash` variant of the bank protocol.
+  [`${envPrefix("BANK", name)}_HASH_SECRET`]: z.string().optional(),
+});
 
 const BaseEnv = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -78,15 +92,26 @@ const BaseEnv = z.object({
   SWEEP_AFTER_MS: milliseconds(10000),
   INTAKE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(500),
 });
-const EnvSchema = BaseEnv.extend(Object.assign({}, ...OSMP_PROFILES.map(osmpProfileSchema)) as Record<string, z.ZodType>);
+const EnvSchema = BaseEnv.extend(
+  Object.assign({}, ...OSMP_PROFILES.map(osmpProfileSchema), ...BANK_PROFILES.map(bankProfileSchema)) as Record<string, z.ZodType>,
+);
 
-export interface OsmpProfileConfig {
-  name: OsmpProfileName;
+export interface ProfileConfig<Name extends string = string> {
+  name: Name;
   allowedCidrs: string[];
   basicAuth: { user: string; password: string } | undefined;
   minKopecks: bigint;
   maxKopecks: bigint;
   commissionBasisPoints: bigint;
+}
+
+export type OsmpProfileConfig = ProfileConfig<OsmpProfileName>;
+
+export interface BankProfileConfig extends ProfileConfig<BankProfileName> {
+  /** Secrets of the optional `hash` parameter; empty: the hash is not checked. */
+  hashSecrets: string[];
+  /** The bank's clock: REG_DATE is written in it (Sberbank Moscow, UTC+3; Primorye Vladivostok, UTC+10). */
+  utcOffsetMinutes: number;
 }
 
 export interface Config {
@@ -108,6 +133,7 @@ export interface Config {
   /** Provider requests handled at once; beyond it they get their protocol's "temporary error, repeat later". */
   intakeMaxInFlight: number;
   osmp: Record<OsmpProfileName, OsmpProfileConfig>;
+  bank: Record<BankProfileName, BankProfileConfig>;
 }
 
 /** A development token so that the README's commands run unedited; production refuses to start without its own. */
@@ -133,9 +159,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push("HUB_ADMIN_TOKEN: required in production (a random string of at least 16 characters)");
   }
 
-  const osmp = {} as Record<OsmpProfileName, OsmpProfileConfig>;
-  for (const name of OSMP_PROFILES) {
-    const prefix = `OSMP_${name.toUpperCase().replace(/-/g, "_")}`;
+  const readProfile = <Name extends string>(family: string, name: Name): ProfileConfig<Name> => {
+    const prefix = envPrefix(family, name);
     const user = values[`${prefix}_BASIC_USER`] as string | undefined;
     const password = values[`${prefix}_BASIC_PASSWORD`] as string | undefined;
     if ((user === undefined) !== (password === undefined)) {
@@ -144,7 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const minKopecks = values[`${prefix}_MIN_SUM`] as bigint;
     const maxKopecks = values[`${prefix}_MAX_SUM`] as bigint;
     if (minKopecks > maxKopecks) problems.push(`${prefix}_MIN_SUM: must not exceed ${prefix}_MAX_SUM`);
-    osmp[name] = {
+    return {
       name,
       allowedCidrs: values[`${prefix}_ALLOWED_IPS`] as string[],
       basicAuth: user !== undefined && password !== undefined ? { user, password } : undefined,
@@ -152,7 +177,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxKopecks,
       commissionBasisPoints: values[`${prefix}_COMMISSION_PERCENT`] as bigint,
     };
-  }
+  };
+  const osmp = Object.fromEntries(OSMP_PROFILES.map((name) => [name, readProfile("OSMP", name)])) as Record<OsmpProfileName, OsmpProfileConfig>;
+  const bankOffsets: Record<BankProfileName, number> = { sberbank: 180, primorye: 600 };
+  const bank = Object.fromEntries(
+    BANK_PROFILES.map((name) => {
+      const secret = values[`${envPrefix("BANK", name)}_HASH_SECRET`] as string | undefined;
+      return [name, { ...readProfile("BANK", name), hashSecrets: secret ? [secret] : [], utcOffsetMinutes: bankOffsets[name] }];
+    }),
+  ) as Record<BankProfileName, BankProfileConfig>;
   if (problems.length > 0) throw new ConfigError(problems);
 
   const trustProxy = values.TRUST_PROXY === "true" ? true : values.TRUST_PROXY === "false" ? false : values.TRUST_PROXY;
@@ -173,5 +206,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sweeper: { intervalMs: values.SWEEP_INTERVAL_MS, afterMs: values.SWEEP_AFTER_MS },
     intakeMaxInFlight: values.INTAKE_MAX_IN_FLIGHT,
     osmp,
+    bank,
   };
 }

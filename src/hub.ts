@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import type { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { loadDemoAccountsIfEmpty } from "./accounts/demo-accounts.ts";
-import { OSMP_PROFILES, type Config } from "./config.ts";
+import { BANK_PROFILES, OSMP_PROFILES, type Config } from "./config.ts";
 import { createCreditQueue, createDispatcher } from "./crediting/credit-queue.ts";
 import { startCreditWorker } from "./crediting/credit-worker.ts";
 import { startSweeper } from "./crediting/sweeper.ts";
@@ -15,6 +15,7 @@ import type { CreditJobData } from "./queue/names.ts";
 import { InFlight } from "./payments/in-flight.ts";
 import { PaymentIds } from "./payments/payment-ids.ts";
 import { createApp } from "./server.ts";
+import { bankChannel } from "../webhooks/bank.ts";
 import { osmpChannel } from "../webhooks/osmp.ts";
 
 const STOP_TIMEOUT_MS = 3000;
@@ -28,7 +29,7 @@ async function quitOrDisconnect(redis: Redis): Promise<void> {
 }
 
 /** Every channel the hub posts for: each needs its clearing ledger account. */
-export const ALL_CHANNELS = OSMP_PROFILES.map(osmpChannel);
+export const ALL_CHANNELS = [...OSMP_PROFILES.map(osmpChannel), ...BANK_PROFILES.map(bankChannel)];
 
 export interface RunningHub {
   db: Db;
@@ -96,9 +97,9 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
 
     let server: Server | undefined;
     if (config.role !== "worker") {
-      for (const profile of Object.values(config.osmp)) {
+      for (const profile of [...Object.values(config.osmp), ...Object.values(config.bank)]) {
         if (config.env === "production" && profile.allowedCidrs.length === 0) {
-          log.warn({ profile: profile.name }, `OSMP profile ${profile.name} has no allowed source addresses: it refuses every request until its _ALLOWED_IPS is set`);
+          log.warn({ profile: profile.name }, `profile ${profile.name} has no allowed source addresses: it refuses every request until its _ALLOWED_IPS is set`);
         }
       }
       const inFlight = new InFlight(config.intakeMaxInFlight);

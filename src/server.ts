@@ -8,6 +8,7 @@ import { requireBearer } from "./http/bearer-auth.ts";
 import { requestContext } from "./http/request-context.ts";
 import type { Logger } from "./log.ts";
 import type { IntakeDeps } from "./payments/accept-payment.ts";
+import { bankRoutes } from "../webhooks/bank.ts";
 import { osmpRoutes } from "../webhooks/osmp.ts";
 
 export interface AppDeps {
@@ -38,6 +39,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.use("/webhooks/osmp", osmpRoutes(config, deps.intake));
+  app.use("/webhooks/bank", bankRoutes(config, deps.intake));
   app.use("/api", requireBearer(config.adminToken));
   app.use("/api/accounts", accountsRoutes(db));
   app.use("/api/payments", paymentsRoutes(db, deps.intake.pool, deps.intake.dispatchCredit));

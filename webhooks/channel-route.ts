@@ -2,13 +2,35 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { ChannelAdapter, ChannelProfile, HttpReply, InboundRequest, ProtocolError } from "../adapters/contract/index.ts";
 import type { IntakeDeps } from "../src/payments/accept-payment.ts";
 import { handleCommand } from "../src/payments/accept-payment.ts";
-import { basicCredentialsMatch, type IpAllowlist } from "./source-guard.ts";
+import type { Config, ProfileConfig } from "../src/config.ts";
+import { basicCredentialsMatch, createIpAllowlist, type IpAllowlist } from "./source-guard.ts";
 
 /** How a channel's profile is guarded at the HTTP level, before its adapter sees the request. */
-export interface GuardedProfile {
-  profile: ChannelProfile;
+export interface GuardedProfile<Profile extends ChannelProfile = ChannelProfile> {
+  profile: Profile;
   allowlist: IpAllowlist;
   basicAuth: { user: string; password: string } | undefined;
+}
+
+/**
+ * Builds the guarded profiles of one channel family from configuration: the allowlist (loopback too outside
+ * production), Basic credentials, and the adapter's profile made by `toProfile` from the common limits.
+ */
+export function guardProfiles<Config_ extends ProfileConfig, Profile extends ChannelProfile>(
+  config: Config,
+  profiles: Config_[],
+  toProfile: (profile: Config_, base: Omit<ChannelProfile, "source">) => Profile,
+): Map<string, GuardedProfile<Profile>> {
+  const guarded = new Map<string, GuardedProfile<Profile>>();
+  for (const profile of profiles) {
+    const base = { minKopecks: profile.minKopecks, maxKopecks: profile.maxKopecks, commissionBasisPoints: profile.commissionBasisPoints };
+    guarded.set(profile.name, {
+      profile: toProfile(profile, base),
+      allowlist: createIpAllowlist(profile.allowedCidrs, config.env !== "production"),
+      basicAuth: profile.basicAuth,
+    });
+  }
+  return guarded;
 }
 
 /** Provider requests are small; anything larger is refused before it is read (a 2 MB body gets a protocol error). */
@@ -33,7 +55,11 @@ export function send(res: Response, reply: HttpReply): void {
  * credentials are checked before the body is parsed, the adapter verifies and parses, and the reply is sent only
  * after the intake use case committed the payment.
  */
-export function checkPayRoute(adapter: ChannelAdapter, profiles: Map<string, GuardedProfile>, deps: IntakeDeps): Router {
+export function checkPayRoute<Profile extends ChannelProfile>(
+  adapter: ChannelAdapter<Profile>,
+  profiles: Map<string, GuardedProfile<Profile>>,
+  deps: IntakeDeps,
+): Router {
   const router = express.Router();
   const refuse = (req: Request, res: Response, error: ProtocolError) => {
     req.log?.warn({ profile: req.params.profile, reason: error.kind, field: error.field, ip: req.ip }, `${adapter.protocol} request refused: ${error.message}`);
@@ -61,7 +87,7 @@ export function checkPayRoute(adapter: ChannelAdapter, profiles: Map<string, Gua
       profile: guarded.profile,
       command: parsed.command,
       requestId: req.id,
-      answer: (outcome) => adapter.reply(parsed.command, outcome, request),
+      answer: (outcome) => adapter.reply(parsed.command, outcome, request, guarded.profile),
     });
     send(res, reply);
   });

@@ -138,7 +138,7 @@ export interface ChannelProfile {
 export interface ChannelAdapter<Profile extends ChannelProfile = ChannelProfile> {
   protocol: string;
   parse(request: InboundRequest, profile: Profile): ParseResult;
-  reply(command: Command, outcome: Outcome, request: InboundRequest): HttpReply;
+  reply(command: Command, outcome: Outcome, request: InboundRequest, profile: Profile): HttpReply;
   replyError(error: ProtocolError, request: InboundRequest | undefined): HttpReply;
 }
 

@@ -139,7 +139,7 @@ const DOCUMENTED: Record<OutcomeKind, { outcome: Outcome; result: number }> = {
 
 describe("answering OSMP requests", () => {
   it.each(Object.entries(DOCUMENTED))("when the outcome is %s, then the answer is HTTP 200 XML with its documented result code", (_kind, { outcome, result }) => {
-    const reply = osmpAdapter.reply(outcome.kind === "checked" ? checkCommand : payCommand, outcome, request(pay));
+    const reply = osmpAdapter.reply(outcome.kind === "checked" ? checkCommand : payCommand, outcome, request(pay), profile);
     expect(reply.status).toBe(200);
     expect(reply.contentType).toBe("text/xml; charset=utf-8");
     expect(reply.body.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<response>\n')).toBe(true);
@@ -162,7 +162,7 @@ describe("answering OSMP requests", () => {
   });
 
   it("when a payment is accepted, then the answer carries osmp_txn_id, prv_txn, sum, result, comment in that order", () => {
-    const reply = osmpAdapter.reply(payCommand, { kind: "accepted", payment }, request(pay));
+    const reply = osmpAdapter.reply(payCommand, { kind: "accepted", payment }, request(pay), profile);
     expect(elementsOf(reply.body)).toEqual([
       ["osmp_txn_id", "1234567"],
       ["prv_txn", "2016"],
@@ -174,7 +174,7 @@ describe("answering OSMP requests", () => {
 
   it("when a repeat is answered, then it carries the original payment's prv_txn and sum", () => {
     const original: PaymentView = { ...payment, id: 77n, amountKopecks: 50000n };
-    const reply = osmpAdapter.reply(payCommand, { kind: "duplicate", payment: original }, request(pay));
+    const reply = osmpAdapter.reply(payCommand, { kind: "duplicate", payment: original }, request(pay), profile);
     expect(elementsOf(reply.body)).toEqual([
       ["osmp_txn_id", "1234567"],
       ["prv_txn", "77"],
@@ -185,7 +185,7 @@ describe("answering OSMP requests", () => {
   });
 
   it("when a check succeeds, then the masked owner and balance follow the comment", () => {
-    const reply = osmpAdapter.reply(checkCommand, DOCUMENTED.checked.outcome, request({ command: "check", txn_id: "5001", account: "100080" }));
+    const reply = osmpAdapter.reply(checkCommand, DOCUMENTED.checked.outcome, request({ command: "check", txn_id: "5001", account: "100080" }), profile);
     expect(elementsOf(reply.body)).toEqual([
       ["osmp_txn_id", "5001"],
       ["result", "0"],
@@ -197,14 +197,14 @@ describe("answering OSMP requests", () => {
 
   it("when a payment is refused or conflicts, then no prv_txn or sum is given", () => {
     for (const kind of ["conflict", "accountNotFound", "accountBlocked", "amountTooSmall", "temporaryFailure"] as const) {
-      const names = elementsOf(osmpAdapter.reply(payCommand, DOCUMENTED[kind].outcome, request(pay)).body).map(([name]) => name);
+      const names = elementsOf(osmpAdapter.reply(payCommand, DOCUMENTED[kind].outcome, request(pay), profile).body).map(([name]) => name);
       expect(names).toEqual(["osmp_txn_id", "result", "comment"]);
     }
   });
 
   it("when a sum limit refuses a payment, then the comment names the limit in rubles", () => {
-    const small = Object.fromEntries(elementsOf(osmpAdapter.reply(payCommand, DOCUMENTED.amountTooSmall.outcome, request(pay)).body));
-    const large = Object.fromEntries(elementsOf(osmpAdapter.reply(payCommand, DOCUMENTED.amountTooLarge.outcome, request(pay)).body));
+    const small = Object.fromEntries(elementsOf(osmpAdapter.reply(payCommand, DOCUMENTED.amountTooSmall.outcome, request(pay), profile).body));
+    const large = Object.fromEntries(elementsOf(osmpAdapter.reply(payCommand, DOCUMENTED.amountTooLarge.outcome, request(pay), profile).body));
     expect(small.comment).toContain("1.00");
     expect(large.comment).toContain("15000.00");
   });
@@ -246,7 +246,7 @@ describe("answering OSMP requests", () => {
 
     const account = { number: "100080", maskedOwnerName: "<b>&\"'", address: "", balanceKopecks: 0n, monthlyFeeKopecks: 0n };
     const checked: Outcome = { kind: "checked", account };
-    const fio = Object.fromEntries(elementsOf(osmpAdapter.reply(checkCommand, checked, request(pay)).body)).fio;
+    const fio = Object.fromEntries(elementsOf(osmpAdapter.reply(checkCommand, checked, request(pay), profile).body)).fio;
     expect(fio).toBe("<b>&\"'");
   });
 
