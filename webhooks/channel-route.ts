@@ -50,10 +50,18 @@ export function send(res: Response, reply: HttpReply): void {
   res.status(reply.status).set(reply.headers ?? {}).type(reply.contentType).send(reply.body);
 }
 
+type ProfileLookup<Profile extends ChannelProfile> = (req: Request) => GuardedProfile<Profile> | undefined;
+
+/** Body parsers of the channels: urlencoded forms for most, JSON for QIWI bills; both limited in size. */
+const BODY_PARSERS = {
+  urlencoded: express.urlencoded({ extended: false, limit: WEBHOOK_BODY_LIMIT, parameterLimit: 50 }),
+  json: express.json({ limit: WEBHOOK_BODY_LIMIT }),
+} as const;
+
 /**
- * The route of one check/pay channel: `/:profile`, GET and POST. Order matters: the source address and Basic
- * credentials are checked before the body is parsed, the adapter verifies and parses, and the reply is sent only
- * after the intake use case committed the payment.
+ * The route of one check/pay channel family: `/:profile`, GET and POST (OSMP, bank XML). Order matters: the source
+ * address and Basic credentials are checked before the body is parsed, the adapter verifies and parses, and the reply
+ * is sent only after the intake use case committed the payment.
  */
 export function checkPayRoute<Profile extends ChannelProfile>(
   adapter: ChannelAdapter<Profile>,
@@ -61,27 +69,53 @@ export function checkPayRoute<Profile extends ChannelProfile>(
   deps: IntakeDeps,
 ): Router {
   const router = express.Router();
-  const refuse = (req: Request, res: Response, error: ProtocolError) => {
-    req.log?.warn({ profile: req.params.profile, reason: error.kind, field: error.field, ip: req.ip }, `${adapter.protocol} request refused: ${error.message}`);
-    send(res, adapter.replyError(error, inboundRequestOf(req)));
-  };
+  const lookup: ProfileLookup<Profile> = (req) => profiles.get(String(req.params.profile));
+  router.all("/:profile", guard(adapter, lookup, ["GET", "POST"]));
+  router.post("/:profile", BODY_PARSERS.urlencoded);
+  router.all("/:profile", handle(adapter, lookup, deps));
+  router.use(bodyErrors(adapter));
+  return router;
+}
 
-  router.all("/:profile", (req: Request, res: Response, next: NextFunction) => {
-    const guarded = profiles.get(String(req.params.profile));
-    if (!guarded) return refuse(req, res, { kind: "notFound", message: `unknown ${adapter.protocol} profile "${String(req.params.profile).slice(0, 40)}"` });
-    if (req.method !== "GET" && req.method !== "POST") return refuse(req, res, { kind: "malformed", message: "use GET or POST" });
-    if (!guarded.allowlist.allows(req.ip)) return refuse(req, res, { kind: "forbidden", message: `source address ${req.ip} is not allowed for this profile` });
+/** The route of a channel with one endpoint that providers POST to (WebMoney, YooMoney, QIWI bills). */
+export function notificationRoute<Profile extends ChannelProfile>(
+  adapter: ChannelAdapter<Profile>,
+  guarded: GuardedProfile<Profile>,
+  deps: IntakeDeps,
+  body: keyof typeof BODY_PARSERS,
+): Router {
+  const router = express.Router();
+  const lookup: ProfileLookup<Profile> = () => guarded;
+  router.all("/", guard(adapter, lookup, ["POST"]));
+  router.post("/", BODY_PARSERS[body], handle(adapter, lookup, deps));
+  router.use(bodyErrors(adapter));
+  return router;
+}
+
+function refuse<Profile extends ChannelProfile>(adapter: ChannelAdapter<Profile>, req: Request, res: Response, error: ProtocolError): void {
+  req.log?.warn({ profile: req.params.profile, reason: error.kind, field: error.field, ip: req.ip }, `${adapter.protocol} request refused: ${error.message}`);
+  send(res, adapter.replyError(error, inboundRequestOf(req)));
+}
+
+function guard<Profile extends ChannelProfile>(adapter: ChannelAdapter<Profile>, lookup: ProfileLookup<Profile>, methods: string[]) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const guarded = lookup(req);
+    if (!guarded) return refuse(adapter, req, res, { kind: "notFound", message: `unknown ${adapter.protocol} profile "${String(req.params.profile).slice(0, 40)}"` });
+    if (!methods.includes(req.method)) return refuse(adapter, req, res, { kind: "malformed", message: `use ${methods.join(" or ")}` });
+    if (!guarded.allowlist.allows(req.ip)) return refuse(adapter, req, res, { kind: "forbidden", message: `source address ${req.ip} is not allowed for this profile` });
     if (guarded.basicAuth && !basicCredentialsMatch(req.headers.authorization, guarded.basicAuth)) {
-      return refuse(req, res, { kind: "unauthorized", message: "HTTP Basic credentials missing or wrong" });
+      return refuse(adapter, req, res, { kind: "unauthorized", message: "HTTP Basic credentials missing or wrong" });
     }
     next();
-  });
-  router.post("/:profile", express.urlencoded({ extended: false, limit: WEBHOOK_BODY_LIMIT, parameterLimit: 50 }));
-  router.all("/:profile", async (req: Request, res: Response) => {
-    const guarded = profiles.get(String(req.params.profile))!;
+  };
+}
+
+function handle<Profile extends ChannelProfile>(adapter: ChannelAdapter<Profile>, lookup: ProfileLookup<Profile>, deps: IntakeDeps) {
+  return async (req: Request, res: Response) => {
+    const guarded = lookup(req)!;
     const request = inboundRequestOf(req);
     const parsed = adapter.parse(request, guarded.profile);
-    if (!parsed.ok) return refuse(req, res, parsed.error);
+    if (!parsed.ok) return refuse(adapter, req, res, parsed.error);
     const { reply } = await handleCommand(deps, {
       source: guarded.profile.source,
       profile: guarded.profile,
@@ -90,16 +124,20 @@ export function checkPayRoute<Profile extends ChannelProfile>(
       answer: (outcome) => adapter.reply(parsed.command, outcome, request, guarded.profile),
     });
     send(res, reply);
-  });
-  // Body-parser failures (too large, bad encoding) still get the protocol's own error answer. Registered without
-  // "/:profile": a profile name that is not valid percent-encoding fails to match that path too, and would otherwise
-  // reach the JSON error handler of the API.
-  router.use((error: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
+  };
+}
+
+/**
+ * Body-parser failures (too large, bad encoding) still get the protocol's own error answer. Registered without a
+ * path: a profile name that is not valid percent-encoding fails to match "/:profile" too, and would otherwise reach
+ * the JSON error handler of the API.
+ */
+function bodyErrors<Profile extends ChannelProfile>(adapter: ChannelAdapter<Profile>) {
+  return (error: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
     const tooLarge = error.type === "entity.too.large";
     req.log?.warn({ err: { type: error.type, message: error.message } }, `${adapter.protocol} request refused before parsing`);
     const message = tooLarge ? "request body too large" : error.type ? "request body could not be read" : "request could not be read";
     const reply = adapter.replyError({ kind: "malformed", message }, undefined);
     send(res, { ...reply, status: tooLarge ? 413 : 400 });
-  });
-  return router;
+  };
 }
