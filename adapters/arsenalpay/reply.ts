@@ -1,0 +1,28 @@
+import type { HttpReply } from "../contract/index.ts";
+import type { ArsenalpayCheckAnswer, ArsenalpayNotificationAnswer } from "./schema.ts";
+
+/**
+ * Answers to ArsenalPay callbacks (PROTOCOLS.md §3): the bare word as text/plain, or `{"response":"<word>"}` when the
+ * callback asked for FORMAT=json. ArsenalPay reads the word, ERR included, from an HTTP 200 answer, as its own CMS
+ * modules answer; the HTTP status stays 200 so that the word, not a transport error, is what it acts on.
+ */
+
+/** The answer to `check`: YES, NO or ERR. */
+export function replyArsenalpayCheck(answer: ArsenalpayCheckAnswer, format: unknown): HttpReply {
+  return replyWord(answer, format);
+}
+
+/** The answer to payment, hold, cancel(init), refund, reverse/reversal: OK or ERR. */
+export function replyArsenalpayNotification(answer: ArsenalpayNotificationAnswer, format: unknown): HttpReply {
+  return replyWord(answer, format);
+}
+
+/** FORMAT as received (a raw parameter): "json" in any case asks for JSON; anything else, or none, for plain text. */
+export function wantsJson(format: unknown): boolean {
+  return typeof format === "string" && format.toLowerCase() === "json";
+}
+
+function replyWord(word: ArsenalpayCheckAnswer | ArsenalpayNotificationAnswer, format: unknown): HttpReply {
+  if (wantsJson(format)) return { status: 200, contentType: "application/json; charset=utf-8", body: JSON.stringify({ response: word }) };
+  return { status: 200, contentType: "text/plain; charset=utf-8", body: word };
+}

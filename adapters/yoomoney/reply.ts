@@ -1,0 +1,62 @@
+import type { Command, HttpReply, InboundRequest, Outcome, ProtocolError } from "../contract/index.ts";
+import { assertNever, formatRubles } from "../contract/index.ts";
+
+/**
+ * How YooMoney is answered (PROTOCOLS.md §7): it reads only the HTTP status, and re-sends anything but 200 twice
+ * (after 10 minutes and after an hour). A notification comes after the money arrived in the wallet, so the status
+ * says whether the hub recorded it:
+ * - 200 `OK`: accepted, a repeat, or acknowledged without crediting (test, protected, unaccepted transfers).
+ * - 200 for a conflicting repeat too: the core has already flagged it for an operator; a re-send would be flagged again.
+ * - 422 when the hub cannot credit it (unknown, closed or blocked account, a sum outside the limits): the re-sends
+ *   give an operator the chance to fix the account within the hour, and the warning stays in the log either way.
+ * - 503 for a temporary failure: the re-send is the recovery.
+ */
+function answerOf(outcome: Outcome): { status: number; body: string } {
+  switch (outcome.kind) {
+    case "checked":
+    case "accepted":
+    case "duplicate":
+    case "acknowledged":
+      return { status: 200, body: "OK" };
+    case "conflict":
+      return { status: 200, body: "operation_id already recorded with another account or amount: flagged for an operator" };
+    case "accountNotFound":
+      return { status: 422, body: "account in label not found" };
+    case "accountBlocked":
+      return { status: 422, body: "payments to the account in label are forbidden" };
+    case "accountInactive":
+      return { status: 422, body: "account in label is closed" };
+    case "amountTooSmall":
+      return { status: 422, body: `amount too small, minimum ${formatRubles(outcome.minKopecks)}` };
+    case "amountTooLarge":
+      return { status: 422, body: `amount too large, maximum ${formatRubles(outcome.maxKopecks)}` };
+    case "temporaryFailure":
+      return { status: 503, body: "temporary error, repeat later" };
+    default:
+      return assertNever(outcome);
+  }
+}
+
+export function replyYoomoney(_command: Command, outcome: Outcome, _request: InboundRequest): HttpReply {
+  const { status, body } = answerOf(outcome);
+  return text(status, body);
+}
+
+/** A refused notification credits nothing: 400 for a bad or missing sha1_hash or a malformed field, as §7 says. */
+const ERROR_STATUS: Record<ProtocolError["kind"], number> = {
+  malformed: 400,
+  badAccountFormat: 400,
+  unknownCommand: 400,
+  badSignature: 400,
+  forbidden: 403,
+  unauthorized: 401,
+  notFound: 404,
+};
+
+export function replyYoomoneyError(error: ProtocolError, _request: InboundRequest | undefined): HttpReply {
+  return text(ERROR_STATUS[error.kind], error.message);
+}
+
+function text(status: number, body: string): HttpReply {
+  return { status, contentType: "text/plain; charset=utf-8", body };
+}
