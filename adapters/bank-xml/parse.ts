@@ -1,5 +1,5 @@
 import type { ChannelProfile, InboundRequest, ParseResult, ProtocolError } from "../contract/index.ts";
-import { parseRubles, percentOf } from "../contract/index.ts";
+import { parseRubles, percentOf, ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
 import { BankAction, BankRequest } from "./schema.ts";
 import { bankHashValid, isValidBankDate } from "./verify.ts";
 
@@ -10,7 +10,6 @@ export interface BankProfile extends ChannelProfile {
   utcOffsetMinutes: number;
 }
 
-const ACCOUNT_FORMAT = /^[0-9]{1,12}$/;
 const PAY_ID_FORMAT = /^[0-9]{1,20}$/;
 
 /**
@@ -30,7 +29,7 @@ export function parseBank(request: InboundRequest, profile: BankProfile): ParseR
   }
   const action = BankAction.safeParse(wire.ACTION.toLowerCase());
   if (!action.success) return refuse({ kind: "unknownCommand", field: "ACTION", message: "ACTION must be check or payment" });
-  if (!ACCOUNT_FORMAT.test(wire.ACCOUNT)) return refuse({ kind: "badAccountFormat", field: "ACCOUNT", message: "ACCOUNT must be the digits of an account number" });
+  if (!ACCOUNT_NUMBER_FORMAT.test(wire.ACCOUNT)) return refuse({ kind: "badAccountFormat", field: "ACCOUNT", message: "ACCOUNT must be the digits of an account number" });
 
   if (action.data === "check") {
     return { ok: true, command: { kind: "check", externalId: undefined, accountNumber: wire.ACCOUNT, amountKopecks: undefined } };

@@ -8,6 +8,9 @@ export * from "./money.ts";
 export * from "./crypto.ts";
 export * from "./mask.ts";
 
+/** An account number (лицевой счёт) as every channel and the API accept it: 1 to 12 digits. */
+export const ACCOUNT_NUMBER_FORMAT = /^[0-9]{1,12}$/;
+
 /** A provider's HTTP request, reduced to what adapters read. */
 export interface InboundRequest {
   method: string;

@@ -1,10 +1,8 @@
 import type { ChannelProfile, InboundRequest, ParseResult } from "../contract/index.ts";
-import { parseRubles, percentOf } from "../contract/index.ts";
+import { parseRubles, percentOf, ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
 import { OsmpCommandName, OsmpRequest } from "./schema.ts";
 import { isValidTxnDate } from "./verify.ts";
 
-/** An account number of a subscriber contract (лицевой счёт): digits only. */
-const ACCOUNT_FORMAT = /^[0-9]{1,12}$/;
 
 /** Turns an OSMP check or pay request into a Command, or says which parameter is wrong. */
 export function parseOsmp(request: InboundRequest, profile: ChannelProfile): ParseResult {
@@ -21,7 +19,7 @@ export function parseOsmp(request: InboundRequest, profile: ChannelProfile): Par
     return malformed(field, `parameter ${field} ${issue?.message ?? "is invalid"}`);
   }
   const wire = parsed.data;
-  if (!ACCOUNT_FORMAT.test(wire.account)) {
+  if (!ACCOUNT_NUMBER_FORMAT.test(wire.account)) {
     return { ok: false, error: { kind: "badAccountFormat", field: "account", message: "account must be the digits of an account number" } };
   }
 

@@ -1,5 +1,5 @@
 import type { ChannelProfile, InboundRequest, ParseResult, ProtocolError } from "../contract/index.ts";
-import { parseRubles, percentOf } from "../contract/index.ts";
+import { parseRubles, percentOf, ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
 import { QIWI_BILL_PAID, QIWI_BILL_RUB, QIWI_SIGNATURE_HEADER, QiwiBillNotification } from "./schema.ts";
 import { signatureValid } from "./verify.ts";
 
@@ -11,8 +11,6 @@ export interface QiwiBillProfile extends ChannelProfile {
   siteId: string;
 }
 
-/** An account number of a subscriber contract (лицевой счёт): digits only. */
-const ACCOUNT_FORMAT = /^[0-9]{1,12}$/;
 /** payhub's bill ids; QIWI allows up to 200 characters. */
 const BILL_ID_FORMAT = /^[\x21-\x7E]{1,200}$/;
 
@@ -53,7 +51,7 @@ export function parseQiwiBill(request: InboundRequest, profile: QiwiBillProfile)
       command: {
         kind: "acknowledge",
         externalId: bill.billId,
-        accountNumber: rawAccount !== undefined && ACCOUNT_FORMAT.test(rawAccount) ? rawAccount : undefined,
+        accountNumber: rawAccount !== undefined && ACCOUNT_NUMBER_FORMAT.test(rawAccount) ? rawAccount : undefined,
         reason: `bill status ${bill.status.value}: only PAID bills are credited`,
       },
     };
@@ -66,7 +64,7 @@ export function parseQiwiBill(request: InboundRequest, profile: QiwiBillProfile)
       "bill.customer.account is missing: payhub issues every bill with the subscriber account there, so this bill was not issued by payhub",
     );
   }
-  if (!ACCOUNT_FORMAT.test(rawAccount)) {
+  if (!ACCOUNT_NUMBER_FORMAT.test(rawAccount)) {
     return { ok: false, error: { kind: "badAccountFormat", field: "bill.customer.account", message: "bill.customer.account must be the 1 to 12 digits of an account number" } };
   }
   return {

@@ -1,4 +1,4 @@
-import { parseRubles } from "../contract/index.ts";
+import { parseRubles, ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
 
 /**
  * Reading the text of an SMS to 3116: "aliance <account> <sum>" (PROTOCOLS.md §5). Tolerant where a subscriber's
@@ -9,8 +9,6 @@ import { parseRubles } from "../contract/index.ts";
 /** The prefix every SMS to 3116 starts with, as the subscriber handbook spells it (one "l"). */
 export const SMS_PREFIX = "aliance";
 
-/** An account number of a subscriber contract (лицевой счёт): digits only, as on the other channels. */
-const ACCOUNT_FORMAT = /^[0-9]{1,12}$/;
 
 /**
  * Characters drawn like a Latin letter in ordinary fonts, accepted in its place in the prefix: phones switch to the
@@ -96,7 +94,7 @@ export function parseSmsText(text: string): SmsTextParse {
   const [accountWord, sumWord, ...extra] = glued === "" ? rest : [glued, ...rest];
 
   if (accountWord === undefined) return failed("no-account", "the account number is missing");
-  if (!ACCOUNT_FORMAT.test(accountWord)) return failed("bad-account", "the account number must be 1 to 12 digits");
+  if (!ACCOUNT_NUMBER_FORMAT.test(accountWord)) return failed("bad-account", "the account number must be 1 to 12 digits");
   if (sumWord === undefined) return failed("no-sum", "the sum is missing");
 
   const amount = parseRubles(sumWord.replace(RUBLES_SUFFIX, ""), { separators: [".", ","] });

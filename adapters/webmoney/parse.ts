@@ -1,5 +1,5 @@
 import type { ChannelProfile, InboundRequest, ParseResult, ProtocolError } from "../contract/index.ts";
-import { parseRubles, percentOf } from "../contract/index.ts";
+import { parseRubles, percentOf, ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
 import { WEBMONEY_UNSTORED_FIELDS, WebmoneyMode, WebmoneyNotification, WebmoneyPrerequest } from "./schema.ts";
 import { notificationSignatureValid } from "./verify.ts";
 
@@ -13,8 +13,6 @@ export interface WebmoneyProfile extends ChannelProfile {
   testPaymentsCredit: boolean;
 }
 
-/** An account number of a subscriber contract (лицевой счёт): digits only. */
-const ACCOUNT_FORMAT = /^[0-9]{1,12}$/;
 /** LMI_SYS_TRANS_NO is WebMoney's integer transaction number. */
 const TRANS_NO_FORMAT = /^[0-9]{1,20}$/;
 
@@ -34,7 +32,7 @@ function parsePrerequest(request: InboundRequest, profile: WebmoneyProfile): Par
   const parsed = WebmoneyPrerequest.safeParse(request.params);
   if (!parsed.success) return fromIssues(parsed.error.issues);
   const wire = parsed.data;
-  if (!ACCOUNT_FORMAT.test(wire.ACCOUNT)) return badAccount();
+  if (!ACCOUNT_NUMBER_FORMAT.test(wire.ACCOUNT)) return badAccount();
   const amount = parseRubles(wire.LMI_PAYMENT_AMOUNT);
   if (!amount.ok) return malformed("LMI_PAYMENT_AMOUNT", amount.reason);
   // A test-mode pre-request is checked like a real one: staff can then try the whole flow in production, and the
@@ -63,13 +61,13 @@ function parseNotification(request: InboundRequest, profile: WebmoneyProfile): P
       command: {
         kind: "acknowledge",
         externalId: wire.LMI_SYS_TRANS_NO,
-        accountNumber: ACCOUNT_FORMAT.test(wire.ACCOUNT) ? wire.ACCOUNT : undefined,
+        accountNumber: ACCOUNT_NUMBER_FORMAT.test(wire.ACCOUNT) ? wire.ACCOUNT : undefined,
         reason: "WebMoney test payment (LMI_MODE=1): test payments are not credited here",
       },
     };
   }
 
-  if (!ACCOUNT_FORMAT.test(wire.ACCOUNT)) return badAccount();
+  if (!ACCOUNT_NUMBER_FORMAT.test(wire.ACCOUNT)) return badAccount();
   const amount = parseRubles(wire.LMI_PAYMENT_AMOUNT);
   if (!amount.ok) return malformed("LMI_PAYMENT_AMOUNT", amount.reason);
   return {

@@ -1,5 +1,5 @@
 import type { ChannelProfile, InboundRequest, ParseResult } from "../contract/index.ts";
-import { parseRubles } from "../contract/index.ts";
+import { parseRubles, ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
 import { YOOMONEY_RUB, YOOMONEY_UNSTORED_FIELDS, YoomoneyFlag, YoomoneyIncomingType, YoomoneyNotification } from "./schema.ts";
 import { sha1HashValid } from "./verify.ts";
 
@@ -9,8 +9,6 @@ export interface YoomoneyProfile extends ChannelProfile {
   secrets: readonly string[];
 }
 
-/** An account number of a subscriber contract (лицевой счёт): digits only. */
-const ACCOUNT_FORMAT = /^[0-9]{1,12}$/;
 /** YooMoney operation ids are opaque printable strings (digits in practice, "test-notification" in tests). */
 const OPERATION_ID_FORMAT = /^[\x21-\x7E]{1,64}$/;
 
@@ -35,7 +33,7 @@ export function parseYoomoney(request: InboundRequest, profile: YoomoneyProfile)
   const unaccepted = flag(wire.unaccepted, "unaccepted");
   if (!unaccepted.ok) return unaccepted.error;
 
-  const account = wire.label !== undefined && ACCOUNT_FORMAT.test(wire.label) ? wire.label : undefined;
+  const account = wire.label !== undefined && ACCOUNT_NUMBER_FORMAT.test(wire.label) ? wire.label : undefined;
   const acknowledge = (reason: string): ParseResult => ({
     ok: true,
     command: { kind: "acknowledge", externalId: wire.operation_id, accountNumber: account, reason },

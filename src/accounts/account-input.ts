@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { parseRubles } from "../../adapters/contract/index.ts";
+import { ACCOUNT_NUMBER_FORMAT, parseRubles } from "../../adapters/contract/index.ts";
 
 /** An account number (лицевой счёт): digits, as terminals and banks send it. */
-export const AccountNumber = z.string().regex(/^[0-9]{1,12}$/, "an account number is 1 to 12 digits");
+export const AccountNumber = z.string().regex(ACCOUNT_NUMBER_FORMAT, "an account number is 1 to 12 digits");
 
 const MonthlyFee = z.string().transform((text, ctx) => {
   const parsed = parseRubles(text, { allowZero: true });

@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from "express";
 import { z } from "zod";
-import { formatRubles } from "../../adapters/contract/index.ts";
+import { ACCOUNT_NUMBER_FORMAT, formatRubles } from "../../adapters/contract/index.ts";
 import type { Db, SqlPool } from "../db.ts";
 import type { InboundPayment } from "../generated/prisma/client.ts";
 import type { DispatchCredit } from "../payments/accept-payment.ts";
@@ -9,7 +9,7 @@ import { retryPayment } from "../payments/retry-payment.ts";
 const PaymentId = z.string().regex(/^[1-9][0-9]{0,18}$/, "a payment id is a positive whole number").transform((text) => BigInt(text));
 const ListQuery = z.object({
   status: z.enum(["accepted", "credited", "failed"]).optional(),
-  account: z.string().regex(/^[0-9]{1,12}$/).optional(),
+  account: z.string().regex(ACCOUNT_NUMBER_FORMAT).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
