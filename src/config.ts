@@ -43,7 +43,7 @@ const percent = z
 /** QIWI's published source networks (PROTOCOLS.md §8): the qiwi profile's allowlist unless configured. */
 export const QIWI_SOURCE_NETWORKS = "79.142.16.0/20,91.232.230.0/23,195.189.100.0/22,91.213.51.0/24";
 
-const cidrList = (fallback = "") =>
+const commaList = (fallback = "") =>
   z
   .string()
   .default(fallback)
@@ -54,7 +54,7 @@ const milliseconds = (fallback: number) => z.coerce.number().int().positive().de
 /** The variables every channel profile has: allowlist, optional Basic credentials, limits, commission. */
 function profileSchema(prefix: string, defaults: { allowedIps?: string; minSum: string; maxSum: string }) {
   return {
-    [`${prefix}_ALLOWED_IPS`]: cidrList(defaults.allowedIps ?? ""),
+    [`${prefix}_ALLOWED_IPS`]: commaList(defaults.allowedIps ?? ""),
     [`${prefix}_BASIC_USER`]: z.string().optional(),
     [`${prefix}_BASIC_PASSWORD`]: z.string().optional(),
     [`${prefix}_MIN_SUM`]: rubles(defaults.minSum),
@@ -71,6 +71,18 @@ const bankProfileSchema = (name: BankProfileName) => ({
   // Checked only when set: the shared-secret `hash` variant of the bank protocol.
   [`${envPrefix("BANK", name)}_HASH_SECRET`]: z.string().optional(),
 });
+
+/** Channels with one endpoint, each verified by its own signature scheme. */
+const notificationChannelSchema = {
+  ...profileSchema("WEBMONEY", { minSum: "1.00", maxSum: "100000.00" }),
+  WEBMONEY_SECRET_KEY: z.string().optional(),
+  WEBMONEY_PURSES: commaList(""),
+  ...profileSchema("YOOMONEY", { minSum: "1.00", maxSum: "100000.00" }),
+  YOOMONEY_NOTIFICATION_SECRET: z.string().optional(),
+  ...profileSchema("QIWI_BILL", { allowedIps: QIWI_SOURCE_NETWORKS, minSum: "1.00", maxSum: "100000.00" }),
+  QIWI_BILL_SECRET_KEY: z.string().optional(),
+  QIWI_BILL_SITE_ID: z.string().optional(),
+};
 
 const BaseEnv = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -93,7 +105,10 @@ const BaseEnv = z.object({
   INTAKE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(500),
 });
 const EnvSchema = BaseEnv.extend(
-  Object.assign({}, ...OSMP_PROFILES.map(osmpProfileSchema), ...BANK_PROFILES.map(bankProfileSchema)) as Record<string, z.ZodType>,
+  Object.assign({}, ...OSMP_PROFILES.map(osmpProfileSchema), ...BANK_PROFILES.map(bankProfileSchema), notificationChannelSchema) as Record<
+    string,
+    z.ZodType
+  >,
 );
 
 export interface ProfileConfig<Name extends string = string> {
@@ -134,6 +149,9 @@ export interface Config {
   intakeMaxInFlight: number;
   osmp: Record<OsmpProfileName, OsmpProfileConfig>;
   bank: Record<BankProfileName, BankProfileConfig>;
+  webmoney: ProfileConfig<"webmoney"> & { secrets: string[]; purses: string[] };
+  yoomoney: ProfileConfig<"yoomoney"> & { secrets: string[] };
+  qiwiBill: ProfileConfig<"qiwi-bill"> & { secrets: string[]; siteId: string };
 }
 
 /** A development token so that the README's commands run unedited; production refuses to start without its own. */
@@ -159,8 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push("HUB_ADMIN_TOKEN: required in production (a random string of at least 16 characters)");
   }
 
-  const readProfile = <Name extends string>(family: string, name: Name): ProfileConfig<Name> => {
-    const prefix = envPrefix(family, name);
+  const readProfile = <Name extends string>(prefix: string, name: Name): ProfileConfig<Name> => {
     const user = values[`${prefix}_BASIC_USER`] as string | undefined;
     const password = values[`${prefix}_BASIC_PASSWORD`] as string | undefined;
     if ((user === undefined) !== (password === undefined)) {
@@ -178,14 +195,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       commissionBasisPoints: values[`${prefix}_COMMISSION_PERCENT`] as bigint,
     };
   };
-  const osmp = Object.fromEntries(OSMP_PROFILES.map((name) => [name, readProfile("OSMP", name)])) as Record<OsmpProfileName, OsmpProfileConfig>;
+  const osmp = Object.fromEntries(OSMP_PROFILES.map((name) => [name, readProfile(envPrefix("OSMP", name), name)])) as Record<OsmpProfileName, OsmpProfileConfig>;
   const bankOffsets: Record<BankProfileName, number> = { sberbank: 180, primorye: 600 };
   const bank = Object.fromEntries(
     BANK_PROFILES.map((name) => {
       const secret = values[`${envPrefix("BANK", name)}_HASH_SECRET`] as string | undefined;
-      return [name, { ...readProfile("BANK", name), hashSecrets: secret ? [secret] : [], utcOffsetMinutes: bankOffsets[name] }];
+      return [name, { ...readProfile(envPrefix("BANK", name), name), hashSecrets: secret ? [secret] : [], utcOffsetMinutes: bankOffsets[name] }];
     }),
   ) as Record<BankProfileName, BankProfileConfig>;
+  const secretList = (name: string) => {
+    const secret = values[name] as string | undefined;
+    return secret ? [secret] : [];
+  };
+  const webmoney = { ...readProfile("WEBMONEY", "webmoney"), secrets: secretList("WEBMONEY_SECRET_KEY"), purses: values.WEBMONEY_PURSES as string[] };
+  const yoomoney = { ...readProfile("YOOMONEY", "yoomoney"), secrets: secretList("YOOMONEY_NOTIFICATION_SECRET") };
+  const qiwiBill = { ...readProfile("QIWI_BILL", "qiwi-bill"), secrets: secretList("QIWI_BILL_SECRET_KEY"), siteId: (values.QIWI_BILL_SITE_ID as string | undefined) ?? "" };
   if (problems.length > 0) throw new ConfigError(problems);
 
   const trustProxy = values.TRUST_PROXY === "true" ? true : values.TRUST_PROXY === "false" ? false : values.TRUST_PROXY;
@@ -207,5 +231,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     intakeMaxInFlight: values.INTAKE_MAX_IN_FLIGHT,
     osmp,
     bank,
+    webmoney,
+    yoomoney,
+    qiwiBill,
   };
 }

@@ -16,6 +16,7 @@ import { InFlight } from "./payments/in-flight.ts";
 import { PaymentIds } from "./payments/payment-ids.ts";
 import { createApp } from "./server.ts";
 import { bankChannel } from "../webhooks/bank.ts";
+import { NOTIFICATION_CHANNELS } from "../webhooks/notification-channels.ts";
 import { osmpChannel } from "../webhooks/osmp.ts";
 
 const STOP_TIMEOUT_MS = 3000;
@@ -29,7 +30,7 @@ async function quitOrDisconnect(redis: Redis): Promise<void> {
 }
 
 /** Every channel the hub posts for: each needs its clearing ledger account. */
-export const ALL_CHANNELS = [...OSMP_PROFILES.map(osmpChannel), ...BANK_PROFILES.map(bankChannel)];
+export const ALL_CHANNELS = [...OSMP_PROFILES.map(osmpChannel), ...BANK_PROFILES.map(bankChannel), ...NOTIFICATION_CHANNELS];
 
 export interface RunningHub {
   db: Db;

@@ -9,6 +9,7 @@ import { requestContext } from "./http/request-context.ts";
 import type { Logger } from "./log.ts";
 import type { IntakeDeps } from "./payments/accept-payment.ts";
 import { bankRoutes } from "../webhooks/bank.ts";
+import { notificationRoutes } from "../webhooks/notification-channels.ts";
 import { osmpRoutes } from "../webhooks/osmp.ts";
 
 export interface AppDeps {
@@ -40,6 +41,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use("/webhooks/osmp", osmpRoutes(config, deps.intake));
   app.use("/webhooks/bank", bankRoutes(config, deps.intake));
+  for (const [channel, router] of Object.entries(notificationRoutes(config, deps.intake))) app.use(`/webhooks/${channel}`, router);
   app.use("/api", requireBearer(config.adminToken));
   app.use("/api/accounts", accountsRoutes(db));
   app.use("/api/payments", paymentsRoutes(db, deps.intake.pool, deps.intake.dispatchCredit));

@@ -20,13 +20,14 @@ export function guardProfiles<Config_ extends ProfileConfig, Profile extends Cha
   config: Config,
   profiles: Config_[],
   toProfile: (profile: Config_, base: Omit<ChannelProfile, "source">) => Profile,
+  signed = false,
 ): Map<string, GuardedProfile<Profile>> {
   const guarded = new Map<string, GuardedProfile<Profile>>();
   for (const profile of profiles) {
     const base = { minKopecks: profile.minKopecks, maxKopecks: profile.maxKopecks, commissionBasisPoints: profile.commissionBasisPoints };
     guarded.set(profile.name, {
       profile: toProfile(profile, base),
-      allowlist: createIpAllowlist(profile.allowedCidrs, config.env !== "production"),
+      allowlist: createIpAllowlist(profile.allowedCidrs, config.env !== "production", signed),
       basicAuth: profile.basicAuth,
     });
   }

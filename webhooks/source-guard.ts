@@ -6,7 +6,12 @@ export interface IpAllowlist {
   allows(address: string | undefined): boolean;
 }
 
-export function createIpAllowlist(cidrs: string[], allowLoopback: boolean): IpAllowlist {
+/**
+ * `anyWhenEmpty`: for channels whose every request carries a signature, an empty list means "any address" (the
+ * signature is the guard); for unsigned channels an empty list lets no one in.
+ */
+export function createIpAllowlist(cidrs: string[], allowLoopback: boolean, anyWhenEmpty = false): IpAllowlist {
+  if (anyWhenEmpty && cidrs.length === 0) return { allows: () => true };
   const list = new BlockList();
   for (const cidr of cidrs) {
     const [address, bits, ...extra] = cidr.split("/");

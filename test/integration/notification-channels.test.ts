@@ -1,0 +1,171 @@
+import { createHmac } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectedSignature } from "../../adapters/qiwi-bill/verify.ts";
+import { expectedLmiHash, expectedLmiHash2 } from "../../adapters/webmoney/verify.ts";
+import { expectedSha1Hash } from "../../adapters/yoomoney/verify.ts";
+import { expectLedgerConsistent, startTestHub, waitUntilAllCredited, type TestHub } from "../support/test-hub.ts";
+
+// WebMoney, YooMoney and QIWI bills end to end over HTTP: a request signed the way the provider signs it credits an
+// account once; a replay credits nothing; a forged or test notification writes no money.
+
+const WEBMONEY_SECRET = "wm-secret-key";
+const PURSE = "R123456789012";
+const YOOMONEY_SECRET = "ym-notification-secret";
+const QIWI_SECRET = "qiwi-bill-secret-key";
+const SITE_ID = "alliance-site";
+
+let hub: TestHub;
+beforeAll(async () => {
+  hub = await startTestHub({
+    WEBMONEY_SECRET_KEY: WEBMONEY_SECRET,
+    WEBMONEY_PURSES: PURSE,
+    YOOMONEY_NOTIFICATION_SECRET: YOOMONEY_SECRET,
+    QIWI_BILL_SECRET_KEY: QIWI_SECRET,
+    QIWI_BILL_SITE_ID: SITE_ID,
+  });
+});
+afterAll(async () => {
+  await hub?.stop();
+});
+
+const balanceOf = async (number: string) => (await hub.hub.db.subscriberAccount.findUniqueOrThrow({ where: { number } })).balanceKopecks;
+const paymentCount = () => hub.hub.db.inboundPayment.count();
+const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(`${hub.url}${path}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body });
+
+describe("WebMoney", () => {
+  const fields = (transNo: string, account: string, amount: string, mode = "0") => {
+    const signed = {
+      LMI_PAYEE_PURSE: PURSE,
+      LMI_PAYMENT_AMOUNT: amount,
+      LMI_PAYMENT_NO: `90${transNo}`,
+      LMI_MODE: mode,
+      LMI_SYS_INVS_NO: `55${transNo}`,
+      LMI_SYS_TRANS_NO: transNo,
+      LMI_SYS_TRANS_DATE: "20261124 13:07:36",
+      LMI_PAYER_PURSE: "R366393600555",
+      LMI_PAYER_WM: "404521188333",
+    };
+    return { ...signed, ACCOUNT: account, LMI_HASH: expectedLmiHash(signed, WEBMONEY_SECRET, "sha256"), LMI_HASH2: expectedLmiHash2(signed, WEBMONEY_SECRET) };
+  };
+
+  it("when the pre-request names an active account and our purse, then YES; an unknown account gets a refusal text", async () => {
+    const ok = await post("/webhooks/webmoney", new URLSearchParams({ LMI_PREREQUEST: "1", LMI_PAYEE_PURSE: PURSE, LMI_PAYMENT_AMOUNT: "150.00", LMI_PAYMENT_NO: "1", LMI_MODE: "0", LMI_PAYER_WM: "404521188333", LMI_PAYER_PURSE: "R366393600555", ACCOUNT: "100080" }).toString());
+    expect(await ok.text()).toBe("YES");
+    const unknown = await post("/webhooks/webmoney", new URLSearchParams({ LMI_PREREQUEST: "1", LMI_PAYEE_PURSE: PURSE, LMI_PAYMENT_AMOUNT: "150.00", LMI_PAYMENT_NO: "2", LMI_MODE: "0", LMI_PAYER_WM: "1", LMI_PAYER_PURSE: "R1", ACCOUNT: "999999" }).toString());
+    expect(unknown.status).toBe(200);
+    expect(await unknown.text()).not.toBe("YES");
+  });
+
+  it("when a signed notification arrives, then the account is credited once, and its replay credits nothing", async () => {
+    const before = await balanceOf("100080");
+    const body = new URLSearchParams(fields("892001", "100080", "150.00")).toString();
+    expect((await post("/webhooks/webmoney", body)).status).toBe(200);
+    expect((await post("/webhooks/webmoney", body)).status).toBe(200);
+    await waitUntilAllCredited(hub);
+    expect(await balanceOf("100080")).toBe(before + 15000n);
+    expect(await hub.hub.db.inboundPayment.count({ where: { channel: "webmoney", externalId: "892001" } })).toBe(1);
+  });
+
+  it("when the hash is forged, the amount changed after signing, or the purse is not ours, then HTTP 400 and no money", async () => {
+    const before = await paymentCount();
+    const forged = { ...fields("892002", "100080", "150.00"), LMI_HASH: "0".repeat(64) };
+    const changed = { ...fields("892003", "100080", "150.00"), LMI_PAYMENT_AMOUNT: "1500.00" };
+    const foreign = fields("892004", "100080", "150.00");
+    foreign.LMI_PAYEE_PURSE = "R000000000000";
+    for (const request of [forged, changed, foreign]) expect((await post("/webhooks/webmoney", new URLSearchParams(request).toString())).status).toBe(400);
+    expect(await paymentCount()).toBe(before);
+  });
+});
+
+describe("YooMoney", () => {
+  const notification = (operationId: string, label: string, extra: Record<string, string> = {}) => {
+    const signed = {
+      notification_type: "p2p-incoming",
+      operation_id: operationId,
+      amount: "98.00",
+      currency: "643",
+      datetime: "2026-11-24T09:00:00.000+10:00",
+      sender: "41001000040",
+      codepro: "false",
+      label,
+      ...extra,
+    };
+    return { ...signed, withdraw_amount: "100.00", test_notification: "false", unaccepted: "false", sha1_hash: expectedSha1Hash(signed, YOOMONEY_SECRET) };
+  };
+
+  it("when a signed notification arrives, then the account is credited the amount and the payer's fee is recorded; a replay credits nothing", async () => {
+    const before = await balanceOf("100081");
+    const body = new URLSearchParams(notification("ym-1001", "100081")).toString();
+    expect((await post("/webhooks/yoomoney", body)).status).toBe(200);
+    expect((await post("/webhooks/yoomoney", body)).status).toBe(200);
+    await waitUntilAllCredited(hub);
+    expect(await balanceOf("100081")).toBe(before + 9800n);
+    const payment = await hub.hub.db.inboundPayment.findFirstOrThrow({ where: { channel: "yoomoney", externalId: "ym-1001" } });
+    expect(payment).toMatchObject({ amountKopecks: 9800n, payerAmountKopecks: 10000n, commissionKopecks: 200n });
+  });
+
+  it("when the hash does not match, then HTTP 400; a test notification or a protected transfer is answered 200 and credits nothing", async () => {
+    const before = await paymentCount();
+    const forged = { ...notification("ym-1002", "100081"), amount: "9800.00" };
+    expect((await post("/webhooks/yoomoney", new URLSearchParams(forged).toString())).status).toBe(400);
+    const test = { ...notification("ym-1003", "100081"), test_notification: "true" };
+    expect((await post("/webhooks/yoomoney", new URLSearchParams(test).toString())).status).toBe(200);
+    const protectedTransfer = notification("ym-1004", "100081", { codepro: "true" });
+    expect((await post("/webhooks/yoomoney", new URLSearchParams(protectedTransfer).toString())).status).toBe(200);
+    expect(await paymentCount()).toBe(before);
+  });
+});
+
+describe("QIWI bills", () => {
+  const bill = (billId: string, account: string, value: string, status = "PAID") => ({
+    bill: {
+      siteId: SITE_ID,
+      billId,
+      amount: { value, currency: "RUB" },
+      status: { value: status, changedDateTime: "2026-11-24T12:00:00+03:00" },
+      customer: { account },
+    },
+    version: "1",
+  });
+  const send = (body: ReturnType<typeof bill>, secret = QIWI_SECRET) =>
+    fetch(`${hub.url}/webhooks/qiwi-bill`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "X-Api-Signature-SHA256": expectedSignature({ currency: body.bill.amount.currency, value: body.bill.amount.value, billId: body.bill.billId, siteId: body.bill.siteId, status: body.bill.status.value }, secret)!,
+      },
+      body: JSON.stringify(body),
+    });
+
+  it("when a bill is PAID, then the account is credited once and a repeat credits nothing; the amount is signed with two decimals", async () => {
+    const before = await balanceOf("100082");
+    const paid = bill("bill-1", "100082", "300");
+    const first = await send(paid);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ error: "0" });
+    expect((await send(paid)).status).toBe(200);
+    await waitUntilAllCredited(hub);
+    expect(await balanceOf("100082")).toBe(before + 30000n);
+  });
+
+  it("when a bill is REJECTED or EXPIRED, then 200 and nothing is credited; a bad signature gets 403 and nothing", async () => {
+    const before = await paymentCount();
+    expect((await send(bill("bill-2", "100082", "300", "REJECTED"))).status).toBe(200);
+    expect((await send(bill("bill-3", "100082", "300", "EXPIRED"))).status).toBe(200);
+    expect((await send(bill("bill-4", "100082", "300"), "another-secret")).status).toBe(403);
+    const hmac = createHmac("sha256", QIWI_SECRET).update("RUB|300.00|bill-5|alliance-site|PAID").digest("hex");
+    const tampered = await fetch(`${hub.url}/webhooks/qiwi-bill`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "X-Api-Signature-SHA256": hmac },
+      body: JSON.stringify(bill("bill-5", "100082", "3000")),
+    });
+    expect(tampered.status).toBe(403);
+    expect(await paymentCount()).toBe(before);
+  });
+});
+
+it("after every channel, the ledger sums to zero and balances equal their entries", async () => {
+  await waitUntilAllCredited(hub);
+  await expectLedgerConsistent(hub);
+});
