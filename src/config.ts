@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { parseRubles } from "../adapters/contract/index.ts";
+import { DEFAULT_SMS_COMMISSION, parseSmsCommissionConfig } from "../adapters/sms3116/index.ts";
+import type { SmsCommissionTable } from "../adapters/sms3116/commission.ts";
 
 /**
  * The environment, parsed once at start-up. An invalid value stops the hub with a list that names every variable
@@ -82,6 +84,22 @@ const notificationChannelSchema = {
   ...profileSchema("QIWI_BILL", { allowedIps: QIWI_SOURCE_NETWORKS, minSum: "1.00", maxSum: "100000.00" }),
   QIWI_BILL_SECRET_KEY: z.string().optional(),
   QIWI_BILL_SITE_ID: z.string().optional(),
+  // SMS to 3116: the operators' public limits are 10–5000 rubles per payment.
+  ...profileSchema("SMS", { minSum: "10.00", maxSum: "5000.00" }),
+  SMS_SERVICE_KEY: z.string().optional(),
+  SMS_API_KEY: z.string().optional(),
+  SMS_COMMISSION: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return DEFAULT_SMS_COMMISSION;
+      const parsed = parseSmsCommissionConfig(text);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: "custom", message: parsed.errors.join("; ") });
+        return z.NEVER;
+      }
+      return parsed.table;
+    }),
 };
 
 const BaseEnv = z.object({
@@ -103,6 +121,7 @@ const BaseEnv = z.object({
   SWEEP_INTERVAL_MS: milliseconds(2000),
   SWEEP_AFTER_MS: milliseconds(10000),
   INTAKE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(500),
+  PENDING_PAYMENT_TTL_MS: milliseconds(30 * 60 * 1000),
 });
 const EnvSchema = BaseEnv.extend(
   Object.assign({}, ...OSMP_PROFILES.map(osmpProfileSchema), ...BANK_PROFILES.map(bankProfileSchema), notificationChannelSchema) as Record<
@@ -152,6 +171,9 @@ export interface Config {
   webmoney: ProfileConfig<"webmoney"> & { secrets: string[]; purses: string[] };
   yoomoney: ProfileConfig<"yoomoney"> & { secrets: string[] };
   qiwiBill: ProfileConfig<"qiwi-bill"> & { secrets: string[]; siteId: string };
+  sms: ProfileConfig<"sms3116"> & { serviceKeys: string[]; apiKeys: string[]; commission: SmsCommissionTable };
+  /** A pending payment (an SMS awaiting confirmation) not confirmed within this time is closed as expired. */
+  pendingPaymentTtlMs: number;
 }
 
 /** A development token so that the README's commands run unedited; production refuses to start without its own. */
@@ -210,6 +232,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const webmoney = { ...readProfile("WEBMONEY", "webmoney"), secrets: secretList("WEBMONEY_SECRET_KEY"), purses: values.WEBMONEY_PURSES as string[] };
   const yoomoney = { ...readProfile("YOOMONEY", "yoomoney"), secrets: secretList("YOOMONEY_NOTIFICATION_SECRET") };
   const qiwiBill = { ...readProfile("QIWI_BILL", "qiwi-bill"), secrets: secretList("QIWI_BILL_SECRET_KEY"), siteId: (values.QIWI_BILL_SITE_ID as string | undefined) ?? "" };
+  const sms = {
+    ...readProfile("SMS", "sms3116"),
+    serviceKeys: secretList("SMS_SERVICE_KEY"),
+    apiKeys: secretList("SMS_API_KEY"),
+    commission: values.SMS_COMMISSION as SmsCommissionTable,
+  };
   if (problems.length > 0) throw new ConfigError(problems);
 
   const trustProxy = values.TRUST_PROXY === "true" ? true : values.TRUST_PROXY === "false" ? false : values.TRUST_PROXY;
@@ -234,5 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webmoney,
     yoomoney,
     qiwiBill,
+    sms,
+    pendingPaymentTtlMs: values.PENDING_PAYMENT_TTL_MS,
   };
 }

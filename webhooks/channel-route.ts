@@ -78,17 +78,19 @@ export function checkPayRoute<Profile extends ChannelProfile>(
   return router;
 }
 
-/** The route of a channel with one endpoint that providers POST to (WebMoney, YooMoney, QIWI bills). */
+/** The route of a channel with one endpoint (WebMoney, YooMoney, QIWI bills POST; the SMS forward is a GET). */
 export function notificationRoute<Profile extends ChannelProfile>(
   adapter: ChannelAdapter<Profile>,
   guarded: GuardedProfile<Profile>,
   deps: IntakeDeps,
   body: keyof typeof BODY_PARSERS,
+  method: "GET" | "POST" = "POST",
 ): Router {
   const router = express.Router();
   const lookup: ProfileLookup<Profile> = () => guarded;
-  router.all("/", guard(adapter, lookup, ["POST"]));
-  router.post("/", BODY_PARSERS[body], handle(adapter, lookup, deps));
+  router.all("/", guard(adapter, lookup, [method]));
+  if (method === "POST") router.post("/", BODY_PARSERS[body]);
+  router.all("/", handle(adapter, lookup, deps));
   router.use(bodyErrors(adapter));
   return router;
 }

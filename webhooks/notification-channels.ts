@@ -1,5 +1,6 @@
 import type { Router } from "express";
 import { qiwiBillAdapter } from "../adapters/qiwi-bill/index.ts";
+import { smsIncomingAdapter, smsStatusAdapter } from "../adapters/sms3116/index.ts";
 import { webmoneyAdapter } from "../adapters/webmoney/index.ts";
 import { yoomoneyAdapter } from "../adapters/yoomoney/index.ts";
 import type { Config } from "../src/config.ts";
@@ -7,15 +8,16 @@ import type { IntakeDeps } from "../src/payments/accept-payment.ts";
 import { guardProfiles, notificationRoute } from "./channel-route.ts";
 
 /** Channel ids of the single-endpoint channels: each is its own id namespace. */
-export const NOTIFICATION_CHANNELS = ["webmoney", "yoomoney", "qiwi-bill"] as const;
+export const NOTIFICATION_CHANNELS = ["webmoney", "yoomoney", "qiwi-bill", "sms3116"] as const;
 
 const source = (name: string) => ({ channel: name, protocol: name, profile: name });
 
 /**
- * POST /webhooks/webmoney, /webhooks/yoomoney, /webhooks/qiwi-bill. Every request is signed, so an empty allowlist
+ * POST /webhooks/webmoney, /webhooks/yoomoney, /webhooks/qiwi-bill, GET /webhooks/sms/incoming and
+ * POST /webhooks/sms/status. Every request is signed, so an empty allowlist
  * admits any address; a configured one is enforced as well.
  */
-export function notificationRoutes(config: Config, deps: IntakeDeps): Record<(typeof NOTIFICATION_CHANNELS)[number], Router> {
+export function notificationRoutes(config: Config, deps: IntakeDeps): Record<string, Router> {
   const webmoney = guardProfiles(config, [config.webmoney], (profile, base) => ({
     ...base,
     source: source("webmoney"),
@@ -31,7 +33,16 @@ export function notificationRoutes(config: Config, deps: IntakeDeps): Record<(ty
     secrets: profile.secrets,
     siteId: profile.siteId,
   }), true).get("qiwi-bill")!;
+  const sms = guardProfiles(config, [config.sms], (profile, base) => ({
+    ...base,
+    source: source("sms3116"),
+    serviceKeys: profile.serviceKeys,
+    apiKeys: profile.apiKeys,
+    commission: profile.commission,
+  }), true).get("sms3116")!;
   return {
+    "sms/incoming": notificationRoute(smsIncomingAdapter, sms, deps, "urlencoded", "GET"),
+    "sms/status": notificationRoute(smsStatusAdapter, sms, deps, "json"),
     webmoney: notificationRoute(webmoneyAdapter, webmoney, deps, "urlencoded"),
     yoomoney: notificationRoute(yoomoneyAdapter, yoomoney, deps, "urlencoded"),
     "qiwi-bill": notificationRoute(qiwiBillAdapter, qiwiBill, deps, "json"),

@@ -9,6 +9,13 @@ function resultOf(outcome: Outcome): TemplateResultCode {
     case "duplicate":
     case "acknowledged":
       return TemplateResult.ok;
+    case "opened":
+    case "confirmed":
+    case "closed":
+    case "paymentNotFound":
+    case "paymentNotPending":
+      // Outcomes of two-phase commands, which this protocol's parser never produces.
+      return TemplateResult.error;
     case "temporaryFailure":
       return TemplateResult.retryLater;
     case "accountNotFound":

@@ -27,6 +27,13 @@ function codeOf(outcome: Outcome): { code: BankCodeValue; message: string } {
       return { code: BankCode.amountTooSmall, message: `amount too small, minimum ${formatRubles(outcome.minKopecks)}` };
     case "amountTooLarge":
       return { code: BankCode.amountTooLarge, message: `amount too large, maximum ${formatRubles(outcome.maxKopecks)}` };
+    case "opened":
+    case "confirmed":
+    case "closed":
+    case "paymentNotFound":
+    case "paymentNotPending":
+      // Outcomes of two-phase commands, which this protocol's parser never produces.
+      return { code: BankCode.internalError, message: "operation not supported by this protocol" };
     case "temporaryFailure":
       return { code: BankCode.temporaryError, message: "temporary error, repeat later" };
     default:

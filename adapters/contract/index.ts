@@ -75,7 +75,35 @@ export interface AcknowledgeCommand {
   reason: string;
 }
 
-export type Command = CheckCommand | PayCommand | AcknowledgeCommand;
+/**
+ * A two-phase channel opens a payment that is not money yet (an SMS awaiting the subscriber's confirmation). It is
+ * recorded like a pay, with the same idempotency, but credited only when a ConfirmCommand arrives.
+ */
+export interface OpenCommand extends Omit<PayCommand, "kind"> {
+  kind: "open";
+}
+
+/** The provider reports that a pending payment succeeded: it becomes money and is credited once. */
+export interface ConfirmCommand {
+  kind: "confirm";
+  /** The pending payment: its external id in the channel, or the hub's payment id. */
+  reference: string;
+  /** What the provider says was paid, when it says: the payment's sum, or its sum with the commission. */
+  amountKopecks: bigint | undefined;
+  externalId: string | undefined;
+  accountNumber: undefined;
+}
+
+/** The provider reports that a pending payment failed: it closes without money. */
+export interface CloseCommand {
+  kind: "close";
+  reference: string;
+  reason: string;
+  externalId: string | undefined;
+  accountNumber: undefined;
+}
+
+export type Command = CheckCommand | PayCommand | AcknowledgeCommand | OpenCommand | ConfirmCommand | CloseCommand;
 
 /** An inbound payment as the core shows it to adapters. */
 export interface PaymentView {
@@ -113,6 +141,16 @@ export type Outcome =
   | { kind: "accountInactive" }
   | { kind: "amountTooSmall"; minKopecks: bigint }
   | { kind: "amountTooLarge"; maxKopecks: bigint }
+  /** A pending payment was opened (or its opening repeated): not money until confirmed. */
+  | { kind: "opened"; payment: PaymentView; repeat: boolean }
+  /** A pending payment became money (or its confirmation repeated): it is credited once. */
+  | { kind: "confirmed"; payment: PaymentView; repeat: boolean }
+  /** A pending payment closed without money (or its closing repeated). */
+  | { kind: "closed"; payment: PaymentView; repeat: boolean }
+  /** The referenced payment does not exist in this channel. */
+  | { kind: "paymentNotFound" }
+  /** The payment cannot take this step: closed already, credited already, or the amount differs. `reason` says which. */
+  | { kind: "paymentNotPending"; payment: PaymentView; reason: string }
   /** The hub could not decide now (database unreachable): the provider should repeat later. */
   | { kind: "temporaryFailure" };
 

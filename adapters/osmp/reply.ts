@@ -22,6 +22,13 @@ function resultOf(outcome: Outcome): { result: OsmpResultCode; comment: string }
       return { result: OsmpResult.sumTooSmall, comment: `sum too small, minimum ${formatRubles(outcome.minKopecks)}` };
     case "amountTooLarge":
       return { result: OsmpResult.sumTooLarge, comment: `sum too large, maximum ${formatRubles(outcome.maxKopecks)}` };
+    case "opened":
+    case "confirmed":
+    case "closed":
+    case "paymentNotFound":
+    case "paymentNotPending":
+      // Outcomes of two-phase commands, which this protocol's parser never produces.
+      return { result: OsmpResult.otherError, comment: "operation not supported by this protocol" };
     case "temporaryFailure":
       return { result: OsmpResult.temporaryError, comment: "temporary error, repeat later" };
     default:

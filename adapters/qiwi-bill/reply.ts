@@ -35,6 +35,13 @@ function answerOf(outcome: Outcome): { status: number; answer: QiwiBillAnswer } 
       return refused(`amount too small, minimum ${formatRubles(outcome.minKopecks)}`);
     case "amountTooLarge":
       return refused(`amount too large, maximum ${formatRubles(outcome.maxKopecks)}`);
+    case "opened":
+    case "confirmed":
+    case "closed":
+    case "paymentNotFound":
+    case "paymentNotPending":
+      // Outcomes of two-phase commands, which this protocol's parser never produces.
+      return { status: 200, answer: { error: QiwiBillAnswerCode.refused, description: "operation not supported by this protocol" } };
     case "temporaryFailure":
       return { status: 503, answer: { error: QiwiBillAnswerCode.retryLater, description: "temporary error, repeat later" } };
     default:

@@ -1,4 +1,4 @@
-import type { HttpReply } from "../contract/index.ts";
+import type { ChannelProfile, Command, HttpReply, InboundRequest, Outcome, ProtocolError } from "../contract/index.ts";
 import { assertNever } from "../contract/index.ts";
 import { Sms3116StatusResult, type Sms3116StatusResultCode } from "./schema.ts";
 import { SMS_PREFIX, type SmsTextProblem } from "./text.ts";
@@ -90,4 +90,82 @@ export function formatSmsRubles(kopecks: bigint): string {
   const whole = kopecks / 100n;
   const rest = kopecks % 100n;
   return rest === 0n ? whole.toString() : `${whole},${rest.toString().padStart(2, "0")}`;
+}
+
+/** The answer to an incoming SMS for each outcome of opening its pending payment. */
+export function replySmsIncoming(command: Command, outcome: Outcome, request: InboundRequest, profile: ChannelProfile): HttpReply {
+  const smsid = typeof request.params.smsid === "string" ? request.params.smsid : "";
+  const account = command.accountNumber ?? "";
+  const amount = "amountKopecks" in command && command.amountKopecks !== undefined ? command.amountKopecks : 0n;
+  switch (outcome.kind) {
+    case "opened":
+    case "duplicate":
+    case "accepted":
+      return replySms3116Incoming(smsid, smsReplyText({ kind: "pendingOpened", accountNumber: account, amountKopecks: amount, commissionKopecks: "commissionKopecks" in command ? command.commissionKopecks : 0n }));
+    case "accountNotFound":
+      return replySms3116Incoming(smsid, smsReplyText({ kind: "accountNotFound", accountNumber: account }));
+    case "accountBlocked":
+    case "accountInactive":
+      return replySms3116Incoming(smsid, smsReplyText({ kind: "accountClosed", accountNumber: account }));
+    case "amountTooSmall":
+    case "amountTooLarge":
+      return replySms3116Incoming(smsid, smsReplyText({ kind: "amountOutOfLimits", amountKopecks: amount, minKopecks: profile.minKopecks, maxKopecks: profile.maxKopecks }));
+    case "conflict":
+      return replySms3116Incoming(smsid, "Это SMS уже обработано с другими данными. Отправьте новое SMS.");
+    case "temporaryFailure":
+      return { ...replySms3116Incoming(smsid, "Сервис временно недоступен, попробуйте позже."), status: 503 };
+    case "checked":
+    case "acknowledged":
+    case "confirmed":
+    case "closed":
+    case "paymentNotFound":
+    case "paymentNotPending":
+      // Outcomes of commands an incoming SMS never becomes.
+      return replySms3116Incoming(smsid, "Ошибка обработки SMS. Попробуйте позже.");
+    default:
+      return assertNever(outcome);
+  }
+}
+
+/** The answer to a status callback for each outcome of confirming or closing its pending payment. */
+export function replySmsStatus(_command: Command, outcome: Outcome): HttpReply {
+  switch (outcome.kind) {
+    case "confirmed":
+    case "closed":
+    case "acknowledged":
+      return replySms3116Status(Sms3116StatusResult.ok);
+    case "paymentNotFound":
+      return replySms3116Status(Sms3116StatusResult.notFound);
+    case "paymentNotPending":
+      return replySms3116Status(Sms3116StatusResult.invalidRequest);
+    case "temporaryFailure":
+      return { status: 503, contentType: "application/json; charset=utf-8", body: JSON.stringify({ result: "error_temporary" }) };
+    case "checked":
+    case "accepted":
+    case "duplicate":
+    case "conflict":
+    case "opened":
+    case "accountNotFound":
+    case "accountBlocked":
+    case "accountInactive":
+    case "amountTooSmall":
+    case "amountTooLarge":
+      // Outcomes of commands a status callback never becomes.
+      return replySms3116Status(Sms3116StatusResult.invalidRequest);
+    default:
+      return assertNever(outcome);
+  }
+}
+
+/** A refused incoming SMS: a malformed text gets the explaining SMS; a bad skey or request gets an error status. */
+export function replySmsIncomingError(error: ProtocolError, request: InboundRequest | undefined): HttpReply {
+  const smsid = typeof request?.params.smsid === "string" ? request.params.smsid : "";
+  if (error.kind === "malformed" && error.field === "msg") return replySms3116Incoming(smsid, error.message);
+  const status = error.kind === "badSignature" || error.kind === "forbidden" ? 403 : error.kind === "notFound" ? 404 : 400;
+  return { status, contentType: "text/plain; charset=utf-8", body: `error: ${error.message}` };
+}
+
+export function replySmsStatusError(error: ProtocolError, _request: InboundRequest | undefined): HttpReply {
+  const reply = replySms3116Status(error.kind === "badSignature" ? Sms3116StatusResult.badSignature : Sms3116StatusResult.invalidRequest);
+  return error.kind === "forbidden" ? { ...reply, status: 403 } : reply;
 }

@@ -44,6 +44,13 @@ function answerOf(outcome: Outcome, command: Command): WebmoneyAnswer {
       return { success: false, notificationStatus: 422, text: `Сумма меньше минимальной: ${formatRubles(outcome.minKopecks)} руб.` };
     case "amountTooLarge":
       return { success: false, notificationStatus: 422, text: `Сумма больше максимальной: ${formatRubles(outcome.maxKopecks)} руб.` };
+    case "opened":
+    case "confirmed":
+    case "closed":
+    case "paymentNotFound":
+    case "paymentNotPending":
+      // Outcomes of two-phase commands, which this protocol's parser never produces.
+      return { success: false, notificationStatus: 400, text: "Операция не поддерживается." };
     case "temporaryFailure":
       return { success: false, notificationStatus: 503, text: "Временная ошибка. Повторите платёж позже." };
     default:

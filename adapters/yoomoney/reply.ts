@@ -30,6 +30,13 @@ function answerOf(outcome: Outcome): { status: number; body: string } {
       return { status: 422, body: `amount too small, minimum ${formatRubles(outcome.minKopecks)}` };
     case "amountTooLarge":
       return { status: 422, body: `amount too large, maximum ${formatRubles(outcome.maxKopecks)}` };
+    case "opened":
+    case "confirmed":
+    case "closed":
+    case "paymentNotFound":
+    case "paymentNotPending":
+      // Outcomes of two-phase commands, which this protocol's parser never produces.
+      return { status: 400, body: "operation not supported by this protocol" };
     case "temporaryFailure":
       return { status: 503, body: "temporary error, repeat later" };
     default:

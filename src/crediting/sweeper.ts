@@ -8,6 +8,8 @@ export interface SweeperOptions {
   /** How long a credit may stay unprocessed before the sweeper re-sends it. */
   afterMs: number;
   batchSize?: number;
+  /** A pending payment (two-phase channels) not confirmed within this time is closed as expired. */
+  pendingTtlMs?: number;
 }
 
 /** States in which a job is still on its way to a worker: re-sending it would only add a duplicate. */
@@ -39,13 +41,28 @@ export async function sweepOnce(db: Db, queue: Queue<CreditJobData>, log: Logger
   return resent;
 }
 
+/**
+ * Closes pending payments that were never confirmed (an SMS the subscriber did not confirm): they never became money,
+ * so closing them is a status change, not a posting. Returns how many it closed.
+ */
+export async function expirePendingPayments(db: Db, log: Logger, ttlMs: number): Promise<number> {
+  const reason = `expired: no confirmation within ${Math.round(ttlMs / 1000)} s`;
+  const closed = await db.$executeRaw`
+    UPDATE inbound_payment SET status = 'closed', closed_at = now(), close_reason = ${reason}
+    WHERE status = 'pending' AND received_at < now() - make_interval(secs => ${ttlMs / 1000})`;
+  if (closed > 0) log.info({ closed }, "pending payments expired");
+  return closed;
+}
+
 /** Runs the sweeper every intervalMs until stopped; one sweep at a time. */
 export function startSweeper(db: Db, queue: Queue<CreditJobData>, log: Logger, options: SweeperOptions): { stop: () => Promise<void> } {
   let busy: Promise<unknown> | undefined;
   let stopped = false;
   const timer = setInterval(() => {
     if (stopped || busy) return;
+    const pendingTtlMs = options.pendingTtlMs;
     busy = sweepOnce(db, queue, log, options)
+      .then(() => (pendingTtlMs === undefined ? 0 : expirePendingPayments(db, log, pendingTtlMs)))
       .catch((error: unknown) => log.error({ err: error }, "sweep failed; will try again"))
       .finally(() => {
         busy = undefined;

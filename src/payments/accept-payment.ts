@@ -2,7 +2,10 @@ import type {
   AccountView,
   ChannelProfile,
   CheckCommand,
+  CloseCommand,
   Command,
+  ConfirmCommand,
+  OpenCommand,
   HttpReply,
   Outcome,
   PayCommand,
@@ -70,13 +73,14 @@ const INSERT_PAYMENT_SQL = `
     SELECT id, status FROM subscriber_account WHERE number = $6
   ), inserted AS (
     INSERT INTO inbound_payment (id, channel, protocol, profile, external_id, account_number, account_id,
-      amount_kopecks, commission_kopecks, payer_amount_kopecks, provider_time, received_at, request, response, request_id)
-    SELECT $1, $2, $3, $4, $5, $6, account.id, $7, $8, $9, $10, $11, $12::jsonb, $13, $14
+      amount_kopecks, commission_kopecks, payer_amount_kopecks, provider_time, received_at, request, response, request_id, status)
+    SELECT $1, $2, $3, $4, $5, $6, account.id, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15::"PaymentStatus"
     FROM account WHERE account.status = 'active'
     ON CONFLICT (channel, external_id) DO NOTHING
     RETURNING id
   ), queued AS (
-    INSERT INTO outbox (topic, payment_id) SELECT 'credit', id FROM inserted
+    -- A pending payment (two-phase channels) is not money yet: its outbox row comes with its confirmation.
+    INSERT INTO outbox (topic, payment_id) SELECT 'credit', id FROM inserted WHERE $15 = 'accepted'
   )
   SELECT (SELECT status::text FROM account) AS account_status, (SELECT id FROM inserted) AS id`;
 
@@ -128,7 +132,12 @@ async function dispatch(deps: IntakeDeps, request: IntakeRequest): Promise<Outco
     case "check":
       return check(deps, request, command);
     case "pay":
+    case "open":
       return pay(deps, request, command);
+    case "confirm":
+      return confirm(deps, request, command);
+    case "close":
+      return close(deps, request, command);
     case "acknowledge":
       deps.log.info({ channel: request.source.channel, externalId: command.externalId, reason: command.reason, requestId: request.requestId }, `acknowledged without moving money: ${command.reason}`);
       return { kind: "acknowledged" };
@@ -144,7 +153,8 @@ async function check(deps: IntakeDeps, request: IntakeRequest, command: CheckCom
   return { kind: "checked", account: accountView(account!) };
 }
 
-async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand): Promise<Outcome> {
+/** A pay, or the opening of a pending payment (recorded the same way, but not money until confirmed). */
+async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand | OpenCommand): Promise<Outcome> {
   const { pool } = deps;
   const { channel, protocol, profile } = request.source;
   const { minKopecks, maxKopecks } = request.profile;
@@ -161,7 +171,8 @@ async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand
     amountKopecks: command.amountKopecks,
     receivedAt: new Date(),
   };
-  const outcome: Outcome = { kind: "accepted", payment };
+  const pending = command.kind === "open";
+  const outcome: Outcome = pending ? { kind: "opened", payment, repeat: false } : { kind: "accepted", payment };
   const answer = request.answer(outcome);
   const { rows } = await pool.query<{ account_status: AccountRow["status"] | null; id: string | null }>({
     name: "intake-insert-payment",
@@ -169,12 +180,12 @@ async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand
     values: [
       payment.id, channel, protocol, profile, command.externalId, command.accountNumber, command.amountKopecks,
       command.commissionKopecks, command.payerAmountKopecks ?? null, command.providerTime ?? null, payment.receivedAt,
-      JSON.stringify(command.request), answer.body, request.requestId ?? null,
+      JSON.stringify(command.request), answer.body, request.requestId ?? null, pending ? "pending" : "accepted",
     ],
   });
   const result = rows[0]!;
   if (result.id !== null) {
-    deps.dispatchCredit(payment.id, request.requestId);
+    if (!pending) deps.dispatchCredit(payment.id, request.requestId);
     return outcome;
   }
   const refusal = refusalFor(result.account_status ?? undefined, command.amountKopecks, request.profile);
@@ -185,23 +196,105 @@ async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand
   return repeatOutcome(deps, request, command, existing);
 }
 
+interface TwoPhaseRow extends PaymentRow {
+  status: "pending" | "accepted" | "credited" | "failed" | "closed";
+  commission_kopecks: string;
+  changed_id: string | null;
+}
+
+/**
+ * Finds a channel's payment by its external id, or else by the hub's id: two-phase providers refer to a pending
+ * payment by either, depending on what they were given when it was opened.
+ */
+const TWO_PHASE_TARGET = `
+  target AS (
+    SELECT id FROM inbound_payment
+    WHERE channel = $1 AND (external_id = $2 OR ($2 ~ '^[0-9]{1,18}$' AND id = $2::bigint))
+    ORDER BY (external_id = $2) DESC LIMIT 1
+  )`;
+
+/** Confirms a pending payment and queues its credit in one statement; the amount, when given, must match. */
+const CONFIRM_SQL = `
+  WITH ${TWO_PHASE_TARGET}, changed AS (
+    UPDATE inbound_payment p SET status = 'accepted'
+    FROM target WHERE p.id = target.id AND p.status = 'pending'
+      AND ($3::bigint IS NULL OR $3::bigint IN (p.amount_kopecks, p.amount_kopecks + p.commission_kopecks))
+    RETURNING p.id
+  ), queued AS (
+    INSERT INTO outbox (topic, payment_id) SELECT 'credit', id FROM changed
+  )
+  SELECT p.id, p.external_id, p.account_number, p.amount_kopecks, p.commission_kopecks, p.received_at,
+    p.status::text AS status, (SELECT id FROM changed) AS changed_id
+  FROM inbound_payment p JOIN target ON p.id = target.id`;
+
+const CLOSE_SQL = `
+  WITH ${TWO_PHASE_TARGET}, changed AS (
+    UPDATE inbound_payment p SET status = 'closed', closed_at = now(), close_reason = $3
+    FROM target WHERE p.id = target.id AND p.status = 'pending'
+    RETURNING p.id
+  )
+  SELECT p.id, p.external_id, p.account_number, p.amount_kopecks, p.commission_kopecks, p.received_at,
+    p.status::text AS status, (SELECT id FROM changed) AS changed_id
+  FROM inbound_payment p JOIN target ON p.id = target.id`;
+
+function paymentViewOf(row: PaymentRow): PaymentView {
+  return {
+    id: BigInt(row.id),
+    externalId: row.external_id,
+    accountNumber: row.account_number,
+    amountKopecks: BigInt(row.amount_kopecks),
+    receivedAt: row.received_at,
+  };
+}
+
+/** The provider says a pending payment succeeded: it becomes accepted and is credited once, like any pay. */
+async function confirm(deps: IntakeDeps, request: IntakeRequest, command: ConfirmCommand): Promise<Outcome> {
+  const { rows } = await deps.pool.query<TwoPhaseRow>({
+    name: "intake-confirm",
+    text: CONFIRM_SQL,
+    values: [request.source.channel, command.reference, command.amountKopecks ?? null],
+  });
+  const row = rows[0];
+  if (!row) return { kind: "paymentNotFound" };
+  const payment = paymentViewOf(row);
+  if (row.changed_id !== null) {
+    deps.dispatchCredit(payment.id, request.requestId);
+    return { kind: "confirmed", payment, repeat: false };
+  }
+  if (row.status === "accepted" || row.status === "credited" || row.status === "failed") return { kind: "confirmed", payment, repeat: true };
+  if (row.status === "closed") return { kind: "paymentNotPending", payment, reason: "the payment was closed before this confirmation" };
+  return {
+    kind: "paymentNotPending",
+    payment,
+    reason: `the confirmed amount ${command.amountKopecks} kopecks matches neither the sum ${row.amount_kopecks} nor the sum with commission`,
+  };
+}
+
+/** The provider says a pending payment failed: it closes without money. A payment already confirmed stays money. */
+async function close(deps: IntakeDeps, request: IntakeRequest, command: CloseCommand): Promise<Outcome> {
+  const { rows } = await deps.pool.query<TwoPhaseRow>({
+    name: "intake-close",
+    text: CLOSE_SQL,
+    values: [request.source.channel, command.reference, command.reason.slice(0, 500)],
+  });
+  const row = rows[0];
+  if (!row) return { kind: "paymentNotFound" };
+  const payment = paymentViewOf(row);
+  if (row.changed_id !== null || row.status === "closed") return { kind: "closed", payment, repeat: row.changed_id === null };
+  return { kind: "paymentNotPending", payment, reason: `the payment is already ${row.status}: a failure report cannot undo it` };
+}
+
 /** A repeat of a payment accepted earlier keeps its answer even if its account was closed or its limits changed since. */
-async function refuseOrRepeat(deps: IntakeDeps, request: IntakeRequest, command: PayCommand, refusal: Outcome): Promise<Outcome> {
+async function refuseOrRepeat(deps: IntakeDeps, request: IntakeRequest, command: PayCommand | OpenCommand, refusal: Outcome): Promise<Outcome> {
   const existing = await findPayment(deps.pool, request.source.channel, command.externalId);
   return existing ? repeatOutcome(deps, request, command, existing) : refusal;
 }
 
 /** Same account and sum: the original's answer; anything else: a conflict flagged for an operator. */
-async function repeatOutcome(deps: IntakeDeps, request: IntakeRequest, command: PayCommand, existing: PaymentRow): Promise<Outcome> {
-  const payment: PaymentView = {
-    id: BigInt(existing.id),
-    externalId: existing.external_id,
-    accountNumber: existing.account_number,
-    amountKopecks: BigInt(existing.amount_kopecks),
-    receivedAt: existing.received_at,
-  };
+async function repeatOutcome(deps: IntakeDeps, request: IntakeRequest, command: PayCommand | OpenCommand, existing: PaymentRow): Promise<Outcome> {
+  const payment = paymentViewOf(existing);
   if (payment.accountNumber === command.accountNumber && payment.amountKopecks === command.amountKopecks) {
-    return { kind: "duplicate", payment };
+    return command.kind === "open" ? { kind: "opened", payment, repeat: true } : { kind: "duplicate", payment };
   }
   const detail =
     `external id ${command.externalId} was paid as payment ${existing.id} to account ${existing.account_number} ` +

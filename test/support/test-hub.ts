@@ -98,13 +98,15 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
-/** Waits until no payment of the hub waits for crediting. */
+/** Waits until no payment of the hub waits for crediting (pending and closed ones are not money), and none failed. */
 export async function waitUntilAllCredited(hub: TestHub, timeoutMs = 60_000): Promise<void> {
   await waitFor(
     "every accepted payment to be credited",
-    async () => (await hub.hub.db.inboundPayment.count({ where: { status: { not: "credited" } } })) === 0,
+    async () => (await hub.hub.db.inboundPayment.count({ where: { status: "accepted" } })) === 0,
     timeoutMs,
   );
+  const failed = await hub.hub.db.inboundPayment.count({ where: { status: "failed" } });
+  if (failed > 0) throw new Error(`${failed} payments failed to credit`);
 }
 
 /** The ledger's invariants as an operator checks them at month end. */

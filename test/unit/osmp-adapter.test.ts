@@ -134,6 +134,12 @@ const DOCUMENTED: Record<OutcomeKind, { outcome: Outcome; result: number }> = {
   accountInactive: { outcome: { kind: "accountInactive" }, result: 79 },
   amountTooSmall: { outcome: { kind: "amountTooSmall", minKopecks: 100n }, result: 241 },
   amountTooLarge: { outcome: { kind: "amountTooLarge", maxKopecks: 1500000n }, result: 242 },
+  // Two-phase outcomes never arise from OSMP requests; if one did, the answer must not be a success.
+  opened: { outcome: { kind: "opened", payment, repeat: false }, result: 300 },
+  confirmed: { outcome: { kind: "confirmed", payment, repeat: false }, result: 300 },
+  closed: { outcome: { kind: "closed", payment, repeat: false }, result: 300 },
+  paymentNotFound: { outcome: { kind: "paymentNotFound" }, result: 300 },
+  paymentNotPending: { outcome: { kind: "paymentNotPending", payment, reason: "closed" }, result: 300 },
   temporaryFailure: { outcome: { kind: "temporaryFailure" }, result: 1 },
 };
 

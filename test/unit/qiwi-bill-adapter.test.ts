@@ -229,6 +229,12 @@ const OUTCOMES: Record<OutcomeKind, { outcome: Outcome; status: number; error: s
   accountInactive: { outcome: { kind: "accountInactive" }, status: 422, error: "300" },
   amountTooSmall: { outcome: { kind: "amountTooSmall", minKopecks: 100n }, status: 422, error: "300" },
   amountTooLarge: { outcome: { kind: "amountTooLarge", maxKopecks: 1500000n }, status: 422, error: "300" },
+  // Two-phase outcomes never arise from QIWI bill notifications; if one did, the answer must not be a success.
+  opened: { outcome: { kind: "opened", payment, repeat: false }, status: 200, error: "300" },
+  confirmed: { outcome: { kind: "confirmed", payment, repeat: false }, status: 200, error: "300" },
+  closed: { outcome: { kind: "closed", payment, repeat: false }, status: 200, error: "300" },
+  paymentNotFound: { outcome: { kind: "paymentNotFound" }, status: 200, error: "300" },
+  paymentNotPending: { outcome: { kind: "paymentNotPending", payment, reason: "closed" }, status: 200, error: "300" },
   temporaryFailure: { outcome: { kind: "temporaryFailure" }, status: 503, error: "13" },
 };
 

@@ -294,6 +294,12 @@ const OUTCOMES: Record<OutcomeKind, { outcome: Outcome; prerequest: string | Reg
   accountInactive: { outcome: { kind: "accountInactive" }, prerequest: /^Договор по лицевому счёту 100080 расторгнут/, notificationStatus: 422 },
   amountTooSmall: { outcome: { kind: "amountTooSmall", minKopecks: 100n }, prerequest: "Сумма меньше минимальной: 1.00 руб.", notificationStatus: 422 },
   amountTooLarge: { outcome: { kind: "amountTooLarge", maxKopecks: 1500000n }, prerequest: "Сумма больше максимальной: 15000.00 руб.", notificationStatus: 422 },
+  // Two-phase outcomes never arise from WebMoney requests; if one did, the answer must not be a success.
+  opened: { outcome: { kind: "opened", payment, repeat: false }, prerequest: /^Операция не поддерживается/, notificationStatus: 400 },
+  confirmed: { outcome: { kind: "confirmed", payment, repeat: false }, prerequest: /^Операция не поддерживается/, notificationStatus: 400 },
+  closed: { outcome: { kind: "closed", payment, repeat: false }, prerequest: /^Операция не поддерживается/, notificationStatus: 400 },
+  paymentNotFound: { outcome: { kind: "paymentNotFound" }, prerequest: /^Операция не поддерживается/, notificationStatus: 400 },
+  paymentNotPending: { outcome: { kind: "paymentNotPending", payment, reason: "closed" }, prerequest: /^Операция не поддерживается/, notificationStatus: 400 },
   temporaryFailure: { outcome: { kind: "temporaryFailure" }, prerequest: /^Временная ошибка/, notificationStatus: 503 },
 };
 

@@ -222,6 +222,12 @@ const OUTCOMES: Record<OutcomeKind, { outcome: Outcome; status: number; body: st
   accountInactive: { outcome: { kind: "accountInactive" }, status: 422, body: /closed/ },
   amountTooSmall: { outcome: { kind: "amountTooSmall", minKopecks: 100n }, status: 422, body: "amount too small, minimum 1.00" },
   amountTooLarge: { outcome: { kind: "amountTooLarge", maxKopecks: 1500000n }, status: 422, body: "amount too large, maximum 15000.00" },
+  // Two-phase outcomes never arise from YooMoney notifications; if one did, the answer must not be a success.
+  opened: { outcome: { kind: "opened", payment, repeat: false }, status: 400, body: /not supported/ },
+  confirmed: { outcome: { kind: "confirmed", payment, repeat: false }, status: 400, body: /not supported/ },
+  closed: { outcome: { kind: "closed", payment, repeat: false }, status: 400, body: /not supported/ },
+  paymentNotFound: { outcome: { kind: "paymentNotFound" }, status: 400, body: /not supported/ },
+  paymentNotPending: { outcome: { kind: "paymentNotPending", payment, reason: "closed" }, status: 400, body: /not supported/ },
   temporaryFailure: { outcome: { kind: "temporaryFailure" }, status: 503, body: /repeat later/ },
 };
 

@@ -1,0 +1,14 @@
+-- AlterEnum
+-- This migration adds more than one value to an enum.
+-- With PostgreSQL versions 11 and earlier, this is not possible
+-- in a single migration. This can be worked around by creating
+-- multiple migrations, each migration adding only one value to
+-- the enum.
+
+
+ALTER TYPE "PaymentStatus" ADD VALUE 'pending';
+ALTER TYPE "PaymentStatus" ADD VALUE 'closed';
+
+-- AlterTable
+ALTER TABLE "inbound_payment" ADD COLUMN     "close_reason" TEXT,
+ADD COLUMN     "closed_at" TIMESTAMPTZ(3);
