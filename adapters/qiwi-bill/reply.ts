@@ -6,8 +6,9 @@ import { QiwiBillAnswerCode, type QiwiBillAnswer } from "./schema.ts";
  * How QIWI is answered (PROTOCOLS.md §8): HTTP 200 `{"error":"0"}` means "received, stop re-sending"; anything but
  * 200 is re-sent for a day. A notification comes after the bill was paid, so the status says whether the hub
  * recorded it, and a non-200 is given exactly where a re-send within that day can end differently:
- * - 200: accepted, a repeat, a status that moves no money (acknowledged), and a conflicting repeat, which the core
- *   has already flagged for an operator: a day of re-sends would only flag it again and again.
+ * - 200: accepted, a repeat, a status that moves no money (acknowledged).
+ * - 409: a conflicting repeat (a known billId with another account or amount): not accepted, and flagged for an
+ *   operator by the core once, however often QIWI re-sends it.
  * - 422: an unknown, closed or blocked account, a sum outside the limits. payhub issued the bill to that account
  *   within those limits, so something changed since; an operator who fixes it within the day gets the re-send.
  * - 503: a temporary failure; the re-send is the recovery.
@@ -24,7 +25,7 @@ function answerOf(outcome: Outcome): { status: number; answer: QiwiBillAnswer } 
     case "acknowledged":
       return { status: 200, answer: { error: QiwiBillAnswerCode.received } };
     case "conflict":
-      return { status: 200, answer: { error: QiwiBillAnswerCode.refused, description: "billId already recorded with another account or amount: flagged for an operator" } };
+      return { status: 409, answer: { error: QiwiBillAnswerCode.refused, description: "billId already recorded with another account or amount: flagged for an operator" } };
     case "accountNotFound":
       return refused("account not found");
     case "accountBlocked":

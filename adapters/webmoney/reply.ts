@@ -11,8 +11,8 @@ import { WEBMONEY_PREREQUEST_YES } from "./schema.ts";
  *   non-200 answer, so that WebMoney reports it as undelivered instead of the hub claiming it: an unknown, closed
  *   or blocked account and a sum outside the limits get 422 (they passed the pre-request, so the account changed in
  *   between; an operator resolves it from the warning in the log and WebMoney's record), a temporary failure 503.
- *   A conflicting repeat gets 200: the core has already flagged it for an operator, and a repeat would only be
- *   flagged again.
+ *   A conflicting repeat (a known LMI_SYS_TRANS_NO with another account or amount) gets 409: it was not accepted,
+ *   and the core has flagged it for an operator (once, however often it is repeated).
  */
 interface WebmoneyAnswer {
   /** The outcome is what the provider asked for: `YES` to a pre-request, HTTP 200 to a notification. */
@@ -33,7 +33,7 @@ function answerOf(outcome: Outcome, command: Command): WebmoneyAnswer {
     case "acknowledged":
       return { success: true, notificationStatus: 200, text: "OK" };
     case "conflict":
-      return { success: false, notificationStatus: 200, text: "Платёж с этим номером уже проведён с другим лицевым счётом или суммой." };
+      return { success: false, notificationStatus: 409, text: "Платёж с этим номером уже проведён с другим лицевым счётом или суммой." };
     case "accountNotFound":
       return { success: false, notificationStatus: 422, text: `Лицевой счёт${account} не найден. Проверьте номер договора.` };
     case "accountBlocked":

@@ -6,7 +6,8 @@ import { assertNever, formatRubles } from "../contract/index.ts";
  * (after 10 minutes and after an hour). A notification comes after the money arrived in the wallet, so the status
  * says whether the hub recorded it:
  * - 200 `OK`: accepted, a repeat, or acknowledged without crediting (test, protected, unaccepted transfers).
- * - 200 for a conflicting repeat too: the core has already flagged it for an operator; a re-send would be flagged again.
+ * - 409 for a conflicting repeat (a known operation_id with another account or amount): it was not accepted, and the
+ *   core has flagged it for an operator (once, however often it is re-sent).
  * - 422 when the hub cannot credit it (unknown, closed or blocked account, a sum outside the limits): the re-sends
  *   give an operator the chance to fix the account within the hour, and the warning stays in the log either way.
  * - 503 for a temporary failure: the re-send is the recovery.
@@ -19,7 +20,7 @@ function answerOf(outcome: Outcome): { status: number; body: string } {
     case "acknowledged":
       return { status: 200, body: "OK" };
     case "conflict":
-      return { status: 200, body: "operation_id already recorded with another account or amount: flagged for an operator" };
+      return { status: 409, body: "operation_id already recorded with another account or amount: flagged for an operator" };
     case "accountNotFound":
       return { status: 422, body: "account in label not found" };
     case "accountBlocked":

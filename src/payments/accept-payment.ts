@@ -299,17 +299,20 @@ async function repeatOutcome(deps: IntakeDeps, request: IntakeRequest, command: 
   const detail =
     `external id ${command.externalId} was paid as payment ${existing.id} to account ${existing.account_number} ` +
     `for ${existing.amount_kopecks} kopecks; the repeat names account ${command.accountNumber} and ${command.amountKopecks} kopecks`;
-  await deps.db.intakeIncident.create({
-    data: {
-      kind: "conflict",
-      channel: request.source.channel,
-      externalId: command.externalId,
-      paymentId: payment.id,
-      detail,
-      request: command.request as object,
-    },
+  // Flagged once: a provider that keeps re-sending the same conflicting request does not bury the operator.
+  const known = await deps.db.intakeIncident.findFirst({
+    where: { kind: "conflict", channel: request.source.channel, externalId: command.externalId, detail, resolvedAt: null },
+    select: { id: true },
   });
-  deps.log.warn({ channel: request.source.channel, externalId: command.externalId, paymentId: existing.id, requestId: request.requestId }, `conflicting repeat flagged: ${detail}`);
+  if (!known) {
+    await deps.db.intakeIncident.create({
+      data: { kind: "conflict", channel: request.source.channel, externalId: command.externalId, paymentId: payment.id, detail, request: command.request as object },
+    });
+  }
+  deps.log.warn(
+    { channel: request.source.channel, externalId: command.externalId, paymentId: existing.id, requestId: request.requestId, alreadyFlagged: Boolean(known) },
+    `conflicting repeat refused: ${detail}`,
+  );
   return { kind: "conflict", payment };
 }
 

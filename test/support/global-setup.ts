@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { migrateDatabase } from "../../src/infra/database.ts";
-import { adminQuery, databaseUrl, dropDatabase, REDIS_URL, TEMPLATE_DATABASE } from "./services.ts";
+import { adminQuery, databaseUrl, dropDatabase, REDIS_URL, templateDatabase } from "./services.ts";
 
 /** Checks that PostgreSQL and Redis answer and builds the migrated template database every test file copies. */
 export async function setup(): Promise<void> {
@@ -18,11 +18,13 @@ export async function setup(): Promise<void> {
   } finally {
     redis.disconnect();
   }
-  await dropDatabase(TEMPLATE_DATABASE);
-  await adminQuery(`CREATE DATABASE "${TEMPLATE_DATABASE}"`);
-  await migrateDatabase(databaseUrl(TEMPLATE_DATABASE));
+  process.env.TEST_TEMPLATE_DATABASE ??= `payhub_test_template_${process.pid}`;
+  const template = templateDatabase();
+  await dropDatabase(template);
+  await adminQuery(`CREATE DATABASE "${template}"`);
+  await migrateDatabase(databaseUrl(template));
 }
 
 export async function teardown(): Promise<void> {
-  await dropDatabase(TEMPLATE_DATABASE);
+  await dropDatabase(templateDatabase());
 }

@@ -4,7 +4,13 @@ import pg from "pg";
 export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 /** Overridable so that two test runs on one PostgreSQL (two checkouts, two CI jobs) do not drop each other's template. */
-export const TEMPLATE_DATABASE = process.env.TEST_TEMPLATE_DATABASE ?? "payhub_test_template";
+/**
+ * The migrated template every test file copies. Global setup names it after its own process (and passes the name to
+ * the test processes through the environment), so two test runs on one machine never drop each other's template.
+ */
+export function templateDatabase(): string {
+  return process.env.TEST_TEMPLATE_DATABASE ?? "payhub_test_template";
+}
 
 export function databaseUrl(name: string): string {
   const url = new URL(POSTGRES_ADMIN_URL);
@@ -25,7 +31,7 @@ export async function adminQuery(sql: string, values: unknown[] = []): Promise<p
 export async function createDatabaseFromTemplate(name: string): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await adminQuery(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DATABASE}"`);
+      await adminQuery(`CREATE DATABASE "${name}" TEMPLATE "${templateDatabase()}"`);
       return databaseUrl(name);
     } catch (error) {
       // Two files copying the template at the same instant: PostgreSQL refuses one; try again shortly.

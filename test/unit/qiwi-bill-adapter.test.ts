@@ -223,7 +223,7 @@ const OUTCOMES: Record<OutcomeKind, { outcome: Outcome; status: number; error: s
   acknowledged: { outcome: { kind: "acknowledged" }, status: 200, error: "0" },
   accepted: { outcome: { kind: "accepted", payment }, status: 200, error: "0" },
   duplicate: { outcome: { kind: "duplicate", payment }, status: 200, error: "0" },
-  conflict: { outcome: { kind: "conflict", payment }, status: 200, error: "300" },
+  conflict: { outcome: { kind: "conflict", payment }, status: 409, error: "300" },
   accountNotFound: { outcome: { kind: "accountNotFound" }, status: 422, error: "300" },
   accountBlocked: { outcome: { kind: "accountBlocked" }, status: 422, error: "300" },
   accountInactive: { outcome: { kind: "accountInactive" }, status: 422, error: "300" },

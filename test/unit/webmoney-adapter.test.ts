@@ -288,7 +288,7 @@ const OUTCOMES: Record<OutcomeKind, { outcome: Outcome; prerequest: string | Reg
   acknowledged: { outcome: { kind: "acknowledged" }, prerequest: "YES", notificationStatus: 200 },
   accepted: { outcome: { kind: "accepted", payment }, prerequest: "YES", notificationStatus: 200 },
   duplicate: { outcome: { kind: "duplicate", payment }, prerequest: "YES", notificationStatus: 200 },
-  conflict: { outcome: { kind: "conflict", payment }, prerequest: /уже проведён/, notificationStatus: 200 },
+  conflict: { outcome: { kind: "conflict", payment }, prerequest: /уже проведён/, notificationStatus: 409 },
   accountNotFound: { outcome: { kind: "accountNotFound" }, prerequest: "Лицевой счёт 100080 не найден. Проверьте номер договора.", notificationStatus: 422 },
   accountBlocked: { outcome: { kind: "accountBlocked" }, prerequest: /^Платежи на лицевой счёт 100080 запрещены/, notificationStatus: 422 },
   accountInactive: { outcome: { kind: "accountInactive" }, prerequest: /^Договор по лицевому счёту 100080 расторгнут/, notificationStatus: 422 },

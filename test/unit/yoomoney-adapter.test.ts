@@ -216,7 +216,7 @@ const OUTCOMES: Record<OutcomeKind, { outcome: Outcome; status: number; body: st
   acknowledged: { outcome: { kind: "acknowledged" }, status: 200, body: "OK" },
   accepted: { outcome: { kind: "accepted", payment }, status: 200, body: "OK" },
   duplicate: { outcome: { kind: "duplicate", payment }, status: 200, body: "OK" },
-  conflict: { outcome: { kind: "conflict", payment }, status: 200, body: /flagged for an operator/ },
+  conflict: { outcome: { kind: "conflict", payment }, status: 409, body: /flagged for an operator/ },
   accountNotFound: { outcome: { kind: "accountNotFound" }, status: 422, body: /not found/ },
   accountBlocked: { outcome: { kind: "accountBlocked" }, status: 422, body: /forbidden/ },
   accountInactive: { outcome: { kind: "accountInactive" }, status: 422, body: /closed/ },
