@@ -13,8 +13,9 @@ function resultOf(outcome: Outcome): TemplateResultCode {
     case "confirmed":
     case "closed":
     case "paymentNotFound":
-    case "paymentNotPending":
-      // Outcomes of two-phase commands, which this protocol's parser never produces.
+    case "operationRefused":
+    case "reversed":
+      // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
       return TemplateResult.error;
     case "temporaryFailure":
       return TemplateResult.retryLater;

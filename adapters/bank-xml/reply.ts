@@ -31,8 +31,9 @@ function codeOf(outcome: Outcome): { code: BankCodeValue; message: string } {
     case "confirmed":
     case "closed":
     case "paymentNotFound":
-    case "paymentNotPending":
-      // Outcomes of two-phase commands, which this protocol's parser never produces.
+    case "operationRefused":
+    case "reversed":
+      // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
       return { code: BankCode.internalError, message: "operation not supported by this protocol" };
     case "temporaryFailure":
       return { code: BankCode.temporaryError, message: "temporary error, repeat later" };

@@ -103,7 +103,24 @@ export interface CloseCommand {
   accountNumber: undefined;
 }
 
-export type Command = CheckCommand | PayCommand | AcknowledgeCommand | OpenCommand | ConfirmCommand | CloseCommand;
+/**
+ * The provider gives a credited payment's money back to the payer (a refund, a reverse, a cancel after payment): a
+ * compensating posting linked to the payment, never more than what is left of it.
+ */
+export interface ReverseCommand {
+  kind: "reverse";
+  /** The payment: its external id in the channel. */
+  reference: string;
+  /** This reversal's own key: repeated callbacks of one reversal share it; two partial refunds do not. */
+  reversalKey: string;
+  /** How much; undefined: everything that is left. */
+  amountKopecks: bigint | undefined;
+  reason: "refund" | "reverse" | "cancel";
+  externalId: string | undefined;
+  accountNumber: undefined;
+}
+
+export type Command = CheckCommand | PayCommand | AcknowledgeCommand | OpenCommand | ConfirmCommand | CloseCommand | ReverseCommand;
 
 /** An inbound payment as the core shows it to adapters. */
 export interface PaymentView {
@@ -147,10 +164,13 @@ export type Outcome =
   | { kind: "confirmed"; payment: PaymentView; repeat: boolean }
   /** A pending payment closed without money (or its closing repeated). */
   | { kind: "closed"; payment: PaymentView; repeat: boolean }
+  /** Part or all of a credited payment went back to the payer (or the same reversal repeated): a compensating posting. */
+  | { kind: "reversed"; payment: PaymentView; amountKopecks: bigint; repeat: boolean }
   /** The referenced payment does not exist in this channel. */
   | { kind: "paymentNotFound" }
-  /** The payment cannot take this step: closed already, credited already, or the amount differs. `reason` says which. */
-  | { kind: "paymentNotPending"; payment: PaymentView; reason: string }
+  /** The payment cannot take this step (closed or credited already, the amount differs, more than is left to
+   * reverse, not credited yet). `reason` says which. */
+  | { kind: "operationRefused"; payment: PaymentView; reason: string }
   /** The hub could not decide now (database unreachable): the provider should repeat later. */
   | { kind: "temporaryFailure" };
 

@@ -26,8 +26,9 @@ function resultOf(outcome: Outcome): { result: OsmpResultCode; comment: string }
     case "confirmed":
     case "closed":
     case "paymentNotFound":
-    case "paymentNotPending":
-      // Outcomes of two-phase commands, which this protocol's parser never produces.
+    case "operationRefused":
+    case "reversed":
+      // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
       return { result: OsmpResult.otherError, comment: "operation not supported by this protocol" };
     case "temporaryFailure":
       return { result: OsmpResult.temporaryError, comment: "temporary error, repeat later" };

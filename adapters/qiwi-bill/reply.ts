@@ -40,8 +40,9 @@ function answerOf(outcome: Outcome): { status: number; answer: QiwiBillAnswer } 
     case "confirmed":
     case "closed":
     case "paymentNotFound":
-    case "paymentNotPending":
-      // Outcomes of two-phase commands, which this protocol's parser never produces.
+    case "operationRefused":
+    case "reversed":
+      // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
       return { status: 200, answer: { error: QiwiBillAnswerCode.refused, description: "operation not supported by this protocol" } };
     case "temporaryFailure":
       return { status: 503, answer: { error: QiwiBillAnswerCode.retryLater, description: "temporary error, repeat later" } };

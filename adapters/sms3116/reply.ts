@@ -119,7 +119,8 @@ export function replySmsIncoming(command: Command, outcome: Outcome, request: In
     case "confirmed":
     case "closed":
     case "paymentNotFound":
-    case "paymentNotPending":
+    case "operationRefused":
+    case "reversed":
       // Outcomes of commands an incoming SMS never becomes.
       return replySms3116Incoming(smsid, "Ошибка обработки SMS. Попробуйте позже.");
     default:
@@ -136,7 +137,7 @@ export function replySmsStatus(_command: Command, outcome: Outcome): HttpReply {
       return replySms3116Status(Sms3116StatusResult.ok);
     case "paymentNotFound":
       return replySms3116Status(Sms3116StatusResult.notFound);
-    case "paymentNotPending":
+    case "operationRefused":
       return replySms3116Status(Sms3116StatusResult.invalidRequest);
     case "temporaryFailure":
       return { status: 503, contentType: "application/json; charset=utf-8", body: JSON.stringify({ result: "error_temporary" }) };
@@ -150,6 +151,7 @@ export function replySmsStatus(_command: Command, outcome: Outcome): HttpReply {
     case "accountInactive":
     case "amountTooSmall":
     case "amountTooLarge":
+    case "reversed":
       // Outcomes of commands a status callback never becomes.
       return replySms3116Status(Sms3116StatusResult.invalidRequest);
     default:

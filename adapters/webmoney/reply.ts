@@ -48,8 +48,9 @@ function answerOf(outcome: Outcome, command: Command): WebmoneyAnswer {
     case "confirmed":
     case "closed":
     case "paymentNotFound":
-    case "paymentNotPending":
-      // Outcomes of two-phase commands, which this protocol's parser never produces.
+    case "operationRefused":
+    case "reversed":
+      // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
       return { success: false, notificationStatus: 400, text: "Операция не поддерживается." };
     case "temporaryFailure":
       return { success: false, notificationStatus: 503, text: "Временная ошибка. Повторите платёж позже." };

@@ -35,8 +35,9 @@ function answerOf(outcome: Outcome): { status: number; body: string } {
     case "confirmed":
     case "closed":
     case "paymentNotFound":
-    case "paymentNotPending":
-      // Outcomes of two-phase commands, which this protocol's parser never produces.
+    case "operationRefused":
+    case "reversed":
+      // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
       return { status: 400, body: "operation not supported by this protocol" };
     case "temporaryFailure":
       return { status: 503, body: "temporary error, repeat later" };

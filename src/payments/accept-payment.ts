@@ -17,6 +17,7 @@ import type { Db, SqlPool } from "../db.ts";
 import type { Logger } from "../log.ts";
 import type { InFlight } from "./in-flight.ts";
 import type { PaymentIds } from "./payment-ids.ts";
+import { reversePayment } from "./reverse-payment.ts";
 
 /** Hands a committed payment to the crediting queue; never throws (the sweeper covers what it could not hand over). */
 export type DispatchCredit = (paymentId: bigint, requestId: string | undefined) => void;
@@ -138,6 +139,8 @@ async function dispatch(deps: IntakeDeps, request: IntakeRequest): Promise<Outco
       return confirm(deps, request, command);
     case "close":
       return close(deps, request, command);
+    case "reverse":
+      return reversePayment(deps.pool, request.source, command);
     case "acknowledge":
       deps.log.info({ channel: request.source.channel, externalId: command.externalId, reason: command.reason, requestId: request.requestId }, `acknowledged without moving money: ${command.reason}`);
       return { kind: "acknowledged" };
@@ -262,9 +265,9 @@ async function confirm(deps: IntakeDeps, request: IntakeRequest, command: Confir
     return { kind: "confirmed", payment, repeat: false };
   }
   if (row.status === "accepted" || row.status === "credited" || row.status === "failed") return { kind: "confirmed", payment, repeat: true };
-  if (row.status === "closed") return { kind: "paymentNotPending", payment, reason: "the payment was closed before this confirmation" };
+  if (row.status === "closed") return { kind: "operationRefused", payment, reason: "the payment was closed before this confirmation" };
   return {
-    kind: "paymentNotPending",
+    kind: "operationRefused",
     payment,
     reason: `the confirmed amount ${command.amountKopecks} kopecks matches neither the sum ${row.amount_kopecks} nor the sum with commission`,
   };
@@ -281,7 +284,7 @@ async function close(deps: IntakeDeps, request: IntakeRequest, command: CloseCom
   if (!row) return { kind: "paymentNotFound" };
   const payment = paymentViewOf(row);
   if (row.changed_id !== null || row.status === "closed") return { kind: "closed", payment, repeat: row.changed_id === null };
-  return { kind: "paymentNotPending", payment, reason: `the payment is already ${row.status}: a failure report cannot undo it` };
+  return { kind: "operationRefused", payment, reason: `the payment is already ${row.status}: a failure report cannot undo it` };
 }
 
 /** A repeat of a payment accepted earlier keeps its answer even if its account was closed or its limits changed since. */

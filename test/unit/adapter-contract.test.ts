@@ -207,7 +207,7 @@ describe.each(CASES)("$name", (contract) => {
       expect(contract.isRefusal(reply({ kind: "temporaryFailure" }))).toBe(true);
     } else {
       expect(contract.isRefusal(reply({ kind: "confirmed", payment, repeat: false }))).toBe(false);
-      expect(contract.isRefusal(reply({ kind: "paymentNotPending", payment, reason: "the amount differs" }))).toBe(true);
+      expect(contract.isRefusal(reply({ kind: "operationRefused", payment, reason: "the amount differs" }))).toBe(true);
     }
   });
 });

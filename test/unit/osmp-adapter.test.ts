@@ -139,7 +139,8 @@ const DOCUMENTED: Record<OutcomeKind, { outcome: Outcome; result: number }> = {
   confirmed: { outcome: { kind: "confirmed", payment, repeat: false }, result: 300 },
   closed: { outcome: { kind: "closed", payment, repeat: false }, result: 300 },
   paymentNotFound: { outcome: { kind: "paymentNotFound" }, result: 300 },
-  paymentNotPending: { outcome: { kind: "paymentNotPending", payment, reason: "closed" }, result: 300 },
+  reversed: { outcome: { kind: "reversed", payment, amountKopecks: 100n, repeat: false }, result: 300 },
+  operationRefused: { outcome: { kind: "operationRefused", payment, reason: "closed" }, result: 300 },
   temporaryFailure: { outcome: { kind: "temporaryFailure" }, result: 1 },
 };
 

@@ -234,7 +234,8 @@ const OUTCOMES: Record<OutcomeKind, { outcome: Outcome; status: number; error: s
   confirmed: { outcome: { kind: "confirmed", payment, repeat: false }, status: 200, error: "300" },
   closed: { outcome: { kind: "closed", payment, repeat: false }, status: 200, error: "300" },
   paymentNotFound: { outcome: { kind: "paymentNotFound" }, status: 200, error: "300" },
-  paymentNotPending: { outcome: { kind: "paymentNotPending", payment, reason: "closed" }, status: 200, error: "300" },
+  reversed: { outcome: { kind: "reversed", payment, amountKopecks: 100n, repeat: false }, status: 200, error: "300" },
+  operationRefused: { outcome: { kind: "operationRefused", payment, reason: "closed" }, status: 200, error: "300" },
   temporaryFailure: { outcome: { kind: "temporaryFailure" }, status: 503, error: "13" },
 };
 

@@ -299,7 +299,8 @@ const OUTCOMES: Record<OutcomeKind, { outcome: Outcome; prerequest: string | Reg
   confirmed: { outcome: { kind: "confirmed", payment, repeat: false }, prerequest: /^Операция не поддерживается/, notificationStatus: 400 },
   closed: { outcome: { kind: "closed", payment, repeat: false }, prerequest: /^Операция не поддерживается/, notificationStatus: 400 },
   paymentNotFound: { outcome: { kind: "paymentNotFound" }, prerequest: /^Операция не поддерживается/, notificationStatus: 400 },
-  paymentNotPending: { outcome: { kind: "paymentNotPending", payment, reason: "closed" }, prerequest: /^Операция не поддерживается/, notificationStatus: 400 },
+  reversed: { outcome: { kind: "reversed", payment, amountKopecks: 100n, repeat: false }, prerequest: /^Операция не поддерживается/, notificationStatus: 400 },
+  operationRefused: { outcome: { kind: "operationRefused", payment, reason: "closed" }, prerequest: /^Операция не поддерживается/, notificationStatus: 400 },
   temporaryFailure: { outcome: { kind: "temporaryFailure" }, prerequest: /^Временная ошибка/, notificationStatus: 503 },
 };
 

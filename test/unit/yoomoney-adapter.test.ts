@@ -227,7 +227,8 @@ const OUTCOMES: Record<OutcomeKind, { outcome: Outcome; status: number; body: st
   confirmed: { outcome: { kind: "confirmed", payment, repeat: false }, status: 400, body: /not supported/ },
   closed: { outcome: { kind: "closed", payment, repeat: false }, status: 400, body: /not supported/ },
   paymentNotFound: { outcome: { kind: "paymentNotFound" }, status: 400, body: /not supported/ },
-  paymentNotPending: { outcome: { kind: "paymentNotPending", payment, reason: "closed" }, status: 400, body: /not supported/ },
+  reversed: { outcome: { kind: "reversed", payment, amountKopecks: 100n, repeat: false }, status: 400, body: /not supported/ },
+  operationRefused: { outcome: { kind: "operationRefused", payment, reason: "closed" }, status: 400, body: /not supported/ },
   temporaryFailure: { outcome: { kind: "temporaryFailure" }, status: 503, body: /repeat later/ },
 };
 
