@@ -84,6 +84,10 @@ const notificationChannelSchema = {
   ...profileSchema("QIWI_BILL", { allowedIps: QIWI_SOURCE_NETWORKS, minSum: "1.00", maxSum: "100000.00" }),
   QIWI_BILL_SECRET_KEY: z.string().optional(),
   QIWI_BILL_SITE_ID: z.string().optional(),
+  ...profileSchema("ARSENALPAY", { minSum: "1.00", maxSum: "100000.00" }),
+  ARSENALPAY_CALLBACK_KEY: z.string().optional(),
+  ARSENALPAY_WIDGET_KEY: z.string().optional(),
+  ARSENALPAY_MERCHANT_ID: z.string().optional(),
   // SMS to 3116: the operators' public limits are 10–5000 rubles per payment.
   ...profileSchema("SMS", { minSum: "10.00", maxSum: "5000.00" }),
   SMS_SERVICE_KEY: z.string().optional(),
@@ -171,6 +175,7 @@ export interface Config {
   webmoney: ProfileConfig<"webmoney"> & { secrets: string[]; purses: string[] };
   yoomoney: ProfileConfig<"yoomoney"> & { secrets: string[] };
   qiwiBill: ProfileConfig<"qiwi-bill"> & { secrets: string[]; siteId: string };
+  arsenalpay: ProfileConfig<"arsenalpay"> & { callbackKeys: string[]; widgetKey: string | undefined; merchantId: string | undefined };
   sms: ProfileConfig<"sms3116"> & { serviceKeys: string[]; apiKeys: string[]; commission: SmsCommissionTable };
   /** A pending payment (an SMS awaiting confirmation) not confirmed within this time is closed as expired. */
   pendingPaymentTtlMs: number;
@@ -232,6 +237,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const webmoney = { ...readProfile("WEBMONEY", "webmoney"), secrets: secretList("WEBMONEY_SECRET_KEY"), purses: values.WEBMONEY_PURSES as string[] };
   const yoomoney = { ...readProfile("YOOMONEY", "yoomoney"), secrets: secretList("YOOMONEY_NOTIFICATION_SECRET") };
   const qiwiBill = { ...readProfile("QIWI_BILL", "qiwi-bill"), secrets: secretList("QIWI_BILL_SECRET_KEY"), siteId: (values.QIWI_BILL_SITE_ID as string | undefined) ?? "" };
+  const arsenalpay = {
+    ...readProfile("ARSENALPAY", "arsenalpay"),
+    callbackKeys: secretList("ARSENALPAY_CALLBACK_KEY"),
+    widgetKey: values.ARSENALPAY_WIDGET_KEY as string | undefined,
+    merchantId: values.ARSENALPAY_MERCHANT_ID as string | undefined,
+  };
   const sms = {
     ...readProfile("SMS", "sms3116"),
     serviceKeys: secretList("SMS_SERVICE_KEY"),
@@ -262,6 +273,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webmoney,
     yoomoney,
     qiwiBill,
+    arsenalpay,
     sms,
     pendingPaymentTtlMs: values.PENDING_PAYMENT_TTL_MS,
   };

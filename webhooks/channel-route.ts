@@ -78,18 +78,18 @@ export function checkPayRoute<Profile extends ChannelProfile>(
   return router;
 }
 
-/** The route of a channel with one endpoint (WebMoney, YooMoney, QIWI bills POST; the SMS forward is a GET). */
+/** The route of a channel with one endpoint (WebMoney, YooMoney, QIWI bills POST; the SMS forward GETs; ArsenalPay either). */
 export function notificationRoute<Profile extends ChannelProfile>(
   adapter: ChannelAdapter<Profile>,
   guarded: GuardedProfile<Profile>,
   deps: IntakeDeps,
   body: keyof typeof BODY_PARSERS,
-  method: "GET" | "POST" = "POST",
+  methods: ("GET" | "POST")[] = ["POST"],
 ): Router {
   const router = express.Router();
   const lookup: ProfileLookup<Profile> = () => guarded;
-  router.all("/", guard(adapter, lookup, [method]));
-  if (method === "POST") router.post("/", BODY_PARSERS[body]);
+  router.all("/", guard(adapter, lookup, methods));
+  if (methods.includes("POST")) router.post("/", BODY_PARSERS[body]);
   router.all("/", handle(adapter, lookup, deps));
   router.use(bodyErrors(adapter));
   return router;

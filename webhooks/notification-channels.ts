@@ -1,4 +1,5 @@
 import type { Router } from "express";
+import { arsenalpayAdapter } from "../adapters/arsenalpay/index.ts";
 import { qiwiBillAdapter } from "../adapters/qiwi-bill/index.ts";
 import { smsIncomingAdapter, smsStatusAdapter } from "../adapters/sms3116/index.ts";
 import { webmoneyAdapter } from "../adapters/webmoney/index.ts";
@@ -8,7 +9,7 @@ import type { IntakeDeps } from "../src/payments/accept-payment.ts";
 import { guardProfiles, notificationRoute } from "./channel-route.ts";
 
 /** Channel ids of the single-endpoint channels: each is its own id namespace. */
-export const NOTIFICATION_CHANNELS = ["webmoney", "yoomoney", "qiwi-bill", "sms3116"] as const;
+export const NOTIFICATION_CHANNELS = ["webmoney", "yoomoney", "qiwi-bill", "sms3116", "arsenalpay"] as const;
 
 const source = (name: string) => ({ channel: name, protocol: name, profile: name });
 
@@ -33,6 +34,12 @@ export function notificationRoutes(config: Config, deps: IntakeDeps): Record<str
     secrets: profile.secrets,
     siteId: profile.siteId,
   }), true).get("qiwi-bill")!;
+  const arsenalpay = guardProfiles(config, [config.arsenalpay], (profile, base) => ({
+    ...base,
+    source: source("arsenalpay"),
+    callbackKeys: profile.callbackKeys,
+    merchantId: profile.merchantId,
+  }), true).get("arsenalpay")!;
   const sms = guardProfiles(config, [config.sms], (profile, base) => ({
     ...base,
     source: source("sms3116"),
@@ -41,7 +48,8 @@ export function notificationRoutes(config: Config, deps: IntakeDeps): Record<str
     commission: profile.commission,
   }), true).get("sms3116")!;
   return {
-    "sms/incoming": notificationRoute(smsIncomingAdapter, sms, deps, "urlencoded", "GET"),
+    "sms/incoming": notificationRoute(smsIncomingAdapter, sms, deps, "urlencoded", ["GET"]),
+    arsenalpay: notificationRoute(arsenalpayAdapter, arsenalpay, deps, "urlencoded", ["GET", "POST"]),
     "sms/status": notificationRoute(smsStatusAdapter, sms, deps, "json"),
     webmoney: notificationRoute(webmoneyAdapter, webmoney, deps, "urlencoded"),
     yoomoney: notificationRoute(yoomoneyAdapter, yoomoney, deps, "urlencoded"),

@@ -58,6 +58,7 @@ interface PaymentRow {
   account_number: string;
   amount_kopecks: string;
   received_at: Date;
+  status: "pending" | "accepted" | "credited" | "failed" | "closed";
 }
 
 const FIND_ACCOUNT_SQL = `
@@ -86,7 +87,7 @@ const INSERT_PAYMENT_SQL = `
   SELECT (SELECT status::text FROM account) AS account_status, (SELECT id FROM inserted) AS id`;
 
 const FIND_PAYMENT_SQL = `
-  SELECT id, external_id, account_number, amount_kopecks, received_at
+  SELECT id, external_id, account_number, amount_kopecks, received_at, status::text AS status
   FROM inbound_payment WHERE channel = $1 AND external_id = $2`;
 
 /**
@@ -200,7 +201,6 @@ async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand
 }
 
 interface TwoPhaseRow extends PaymentRow {
-  status: "pending" | "accepted" | "credited" | "failed" | "closed";
   commission_kopecks: string;
   changed_id: string | null;
 }
@@ -297,7 +297,14 @@ async function refuseOrRepeat(deps: IntakeDeps, request: IntakeRequest, command:
 async function repeatOutcome(deps: IntakeDeps, request: IntakeRequest, command: PayCommand | OpenCommand, existing: PaymentRow): Promise<Outcome> {
   const payment = paymentViewOf(existing);
   if (payment.accountNumber === command.accountNumber && payment.amountKopecks === command.amountKopecks) {
-    return command.kind === "open" ? { kind: "opened", payment, repeat: true } : { kind: "duplicate", payment };
+    // A pending payment that closed (cancelled, failed, expired) never becomes money, whatever repeats.
+    if (existing.status === "closed") return { kind: "operationRefused", payment, reason: "the payment was closed" };
+    if (command.kind === "open") return { kind: "opened", payment, repeat: true };
+    // A pay for a payment held earlier (ArsenalPay hold → payment) completes the hold: it becomes money.
+    if (existing.status === "pending") {
+      return confirm(deps, request, { kind: "confirm", reference: command.externalId, amountKopecks: command.amountKopecks, externalId: command.externalId, accountNumber: undefined });
+    }
+    return { kind: "duplicate", payment };
   }
   const detail =
     `external id ${command.externalId} was paid as payment ${existing.id} to account ${existing.account_number} ` +

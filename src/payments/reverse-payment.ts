@@ -76,8 +76,8 @@ export async function reversePayment(pool: SqlPool, source: PaymentSource, comma
     const postingId = posting.rows[0]!.id;
     await client.query(
       `INSERT INTO ledger_entry (posting_id, ledger_account_id, amount_kopecks)
-       SELECT $1, $2, -$3::bigint
-       UNION ALL SELECT $1, id, $3::bigint FROM ledger_account WHERE code = $4`,
+       SELECT $1::bigint, $2::int, -$3::bigint
+       UNION ALL SELECT $1::bigint, id, $3::bigint FROM ledger_account WHERE code = $4`,
       [postingId, row.subscriber_ledger_id, amount, ledgerCodes.clearing(row.channel)],
     );
     await client.query("UPDATE subscriber_account SET balance_kopecks = balance_kopecks - $1, updated_at = now() WHERE id = $2", [amount, row.account_id]);

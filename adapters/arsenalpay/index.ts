@@ -1,0 +1,13 @@
+import type { ChannelAdapter } from "../contract/index.ts";
+import { parseArsenalpay, type ArsenalpayProfile } from "./parse.ts";
+import { replyArsenalpay, replyArsenalpayError } from "./reply.ts";
+
+export type { ArsenalpayProfile } from "./parse.ts";
+
+/** GET,POST /webhooks/arsenalpay: every ArsenalPay function through one callback URL. */
+export const arsenalpayAdapter: ChannelAdapter<ArsenalpayProfile> = {
+  protocol: "arsenalpay",
+  parse: parseArsenalpay,
+  reply: replyArsenalpay,
+  replyError: replyArsenalpayError,
+};
