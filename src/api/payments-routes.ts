@@ -52,12 +52,19 @@ export function paymentsRoutes(db: Db, pool: SqlPool, dispatchCredit: DispatchCr
   router.get("/:id", async (req: Request, res: Response) => {
     const id = PaymentId.safeParse(req.params.id);
     if (!id.success) return res.status(400).json({ error: "bad_payment_id", message: id.error.issues[0]?.message });
-    const payment = await db.inboundPayment.findUnique({ where: { id: id.data }, include: { postings: { include: { entries: { include: { ledgerAccount: true } } } } } });
+    const payment = await db.inboundPayment.findUnique({ where: { id: id.data }, include: { postings: { include: { entries: { include: { ledgerAccount: true } } } }, reversals: true } });
     if (!payment) return res.status(404).json({ error: "payment_not_found", message: `no payment ${id.data}` });
     res.json({
       ...paymentJson(payment),
       request: payment.request,
       response: payment.response,
+      reversals: payment.reversals.map((reversal) => ({
+        reason: reversal.reason,
+        key: reversal.reversalKey,
+        amount: formatRubles(reversal.amountKopecks),
+        postingId: reversal.postingId.toString(),
+        at: reversal.createdAt.toISOString(),
+      })),
       postings: payment.postings.map((posting) => ({
         id: posting.id.toString(),
         kind: posting.kind,

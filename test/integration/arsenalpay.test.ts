@@ -62,6 +62,13 @@ describe("ArsenalPay", () => {
     expect((await callback("reverse", "p-1", "100081", "520.00")).body).toBe("OK");
     expect((await callback("reversal", "p-1", "100081", "520.00")).body).toBe("OK");
     expect(await balanceOf("100081")).toBe(before - 52000n);
+    const original = await hub.hub.db.inboundPayment.findFirstOrThrow({ where: { channel: "arsenalpay", externalId: "p-1" } });
+    const story = (await fetch(`${hub.url}/api/payments/${original.id}`, { headers: { authorization: "Bearer test-admin-token-0123456789" } }).then((response) => response.json())) as {
+      reversals: { reason: string; amount: string }[];
+      postings: { kind: string }[];
+    };
+    expect(story.reversals.map((reversal) => `${reversal.reason} ${reversal.amount}`).sort()).toEqual(["refund 200.00", "refund 300.00", "reverse 20.00"]);
+    expect(story.postings.map((posting) => posting.kind).sort()).toEqual(["payment-credit", "provider-reversal", "provider-reversal", "provider-reversal"]);
     await expectLedgerConsistent(hub);
   });
 
