@@ -1,22 +1,16 @@
 import type { Command, HttpReply, InboundRequest, Outcome, ProtocolError } from "../contract/index.ts";
-import { assertNever } from "../contract/index.ts";
+import { assertNever, isStepOutcome } from "../contract/index.ts";
 import { TemplateResult, type TemplateResultCode } from "./schema.ts";
 
 function resultOf(outcome: Outcome): TemplateResultCode {
+  // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
+  if (isStepOutcome(outcome)) return TemplateResult.error;
   switch (outcome.kind) {
     case "checked":
     case "accepted":
     case "duplicate":
     case "acknowledged":
       return TemplateResult.ok;
-    case "opened":
-    case "confirmed":
-    case "closed":
-    case "paymentNotFound":
-    case "operationRefused":
-    case "reversed":
-      // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
-      return TemplateResult.error;
     case "temporaryFailure":
       return TemplateResult.retryLater;
     case "accountNotFound":

@@ -1,11 +1,13 @@
 import type { Command, HttpReply, InboundRequest, Outcome, PaymentView, ProtocolError } from "../contract/index.ts";
-import { assertNever, formatRubles } from "../contract/index.ts";
-import { escapeXml } from "../osmp/reply.ts";
+import { assertNever, formatRubles, isStepOutcome } from "../contract/index.ts";
+import { REFUSAL_HTTP_STATUS, xmlResponse } from "../contract/xml.ts";
 import type { BankProfile } from "./parse.ts";
 import { BankCode, type BankCodeValue, type BankResponse } from "./schema.ts";
 
 /** Every outcome as a bank CODE: the one table of this protocol. */
 function codeOf(outcome: Outcome): { code: BankCodeValue; message: string } {
+  // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
+  if (isStepOutcome(outcome)) return { code: BankCode.internalError, message: "operation not supported by this protocol" };
   switch (outcome.kind) {
     case "checked":
     case "accepted":
@@ -27,14 +29,6 @@ function codeOf(outcome: Outcome): { code: BankCodeValue; message: string } {
       return { code: BankCode.amountTooSmall, message: `amount too small, minimum ${formatRubles(outcome.minKopecks)}` };
     case "amountTooLarge":
       return { code: BankCode.amountTooLarge, message: `amount too large, maximum ${formatRubles(outcome.maxKopecks)}` };
-    case "opened":
-    case "confirmed":
-    case "closed":
-    case "paymentNotFound":
-    case "operationRefused":
-    case "reversed":
-      // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
-      return { code: BankCode.internalError, message: "operation not supported by this protocol" };
     case "temporaryFailure":
       return { code: BankCode.temporaryError, message: "temporary error, repeat later" };
     default:
@@ -87,20 +81,11 @@ const FIELD_CODES: Record<string, BankCodeValue> = {
   PAY_DATE: BankCode.badDate,
 };
 
-const ERROR_STATUS: Record<ProtocolError["kind"], number> = {
-  malformed: 200,
-  badAccountFormat: 200,
-  unknownCommand: 200,
-  badSignature: 200,
-  forbidden: 403,
-  unauthorized: 401,
-  notFound: 404,
-};
 
 export function replyBankError(error: ProtocolError, _request: InboundRequest | undefined): HttpReply {
   const code = (error.field === undefined ? undefined : FIELD_CODES[error.field]) ?? BankCode.internalError;
   const reply = xml({ CODE: code, MESSAGE: error.message });
-  reply.status = ERROR_STATUS[error.kind];
+  reply.status = REFUSAL_HTTP_STATUS[error.kind];
   if (error.kind === "unauthorized") reply.headers = { "WWW-Authenticate": 'Basic realm="payhub bank", charset="UTF-8"' };
   return reply;
 }
@@ -108,8 +93,5 @@ export function replyBankError(error: ProtocolError, _request: InboundRequest | 
 const ORDER: (keyof BankResponse)[] = ["CODE", "MESSAGE", "FIO", "ADDRESS", "BALANCE", "REC_SUM", "EXT_ID", "SUM", "AMOUNT", "REG_DATE"];
 
 function xml(response: BankResponse): HttpReply {
-  const children = ORDER.filter((name) => response[name] !== undefined)
-    .map((name) => `  <${name}>${escapeXml(String(response[name]))}</${name}>`)
-    .join("\n");
-  return { status: 200, contentType: "application/xml; charset=utf-8", body: `<?xml version="1.0" encoding="UTF-8"?>\n<response>\n${children}\n</response>\n` };
+  return { status: 200, contentType: "application/xml; charset=utf-8", body: xmlResponse(ORDER, response) };
 }

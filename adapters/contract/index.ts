@@ -176,6 +176,15 @@ export type Outcome =
 
 export type OutcomeKind = Outcome["kind"];
 
+/** Outcomes that only two-phase and reversal commands produce: single-step protocols never reach them. */
+export type StepOutcome = Extract<Outcome, { kind: "opened" | "confirmed" | "closed" | "paymentNotFound" | "operationRefused" | "reversed" }>;
+const STEP_OUTCOME_KINDS: ReadonlySet<OutcomeKind> = new Set(["opened", "confirmed", "closed", "paymentNotFound", "operationRefused", "reversed"]);
+
+/** For the reply tables of single-step protocols: answer these with the protocol's "not supported" refusal up front. */
+export function isStepOutcome(outcome: Outcome): outcome is StepOutcome {
+  return STEP_OUTCOME_KINDS.has(outcome.kind);
+}
+
 /** Why a request was refused before it became a Command. `field` names what to fix. */
 export interface ProtocolError {
   kind: "malformed" | "badAccountFormat" | "unknownCommand" | "badSignature" | "forbidden" | "unauthorized" | "notFound";

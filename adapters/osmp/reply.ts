@@ -1,9 +1,12 @@
 import type { Command, HttpReply, InboundRequest, Outcome, ProtocolError } from "../contract/index.ts";
-import { assertNever, formatRubles } from "../contract/index.ts";
+import { assertNever, formatRubles, isStepOutcome } from "../contract/index.ts";
+import { REFUSAL_HTTP_STATUS, xmlResponse } from "../contract/xml.ts";
 import { OsmpResult, type OsmpResponse, type OsmpResultCode } from "./schema.ts";
 
 /** Every outcome of the core as an OSMP result code and comment: the one table of this protocol. */
 function resultOf(outcome: Outcome): { result: OsmpResultCode; comment: string } {
+  // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
+  if (isStepOutcome(outcome)) return { result: OsmpResult.otherError, comment: "operation not supported by this protocol" };
   switch (outcome.kind) {
     case "checked":
     case "accepted":
@@ -22,14 +25,6 @@ function resultOf(outcome: Outcome): { result: OsmpResultCode; comment: string }
       return { result: OsmpResult.sumTooSmall, comment: `sum too small, minimum ${formatRubles(outcome.minKopecks)}` };
     case "amountTooLarge":
       return { result: OsmpResult.sumTooLarge, comment: `sum too large, maximum ${formatRubles(outcome.maxKopecks)}` };
-    case "opened":
-    case "confirmed":
-    case "closed":
-    case "paymentNotFound":
-    case "operationRefused":
-    case "reversed":
-      // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
-      return { result: OsmpResult.otherError, comment: "operation not supported by this protocol" };
     case "temporaryFailure":
       return { result: OsmpResult.temporaryError, comment: "temporary error, repeat later" };
     default:
@@ -37,15 +32,6 @@ function resultOf(outcome: Outcome): { result: OsmpResultCode; comment: string }
   }
 }
 
-const ERROR_STATUS: Record<ProtocolError["kind"], number> = {
-  malformed: 200,
-  badAccountFormat: 200,
-  unknownCommand: 200,
-  badSignature: 200,
-  forbidden: 403,
-  unauthorized: 401,
-  notFound: 404,
-};
 
 export function replyOsmp(command: Command, outcome: Outcome, request: InboundRequest): HttpReply {
   const { result, comment } = resultOf(outcome);
@@ -69,7 +55,7 @@ export function replyOsmpError(error: ProtocolError, request: InboundRequest | u
     result,
     comment: error.message,
   };
-  const reply = xml(ERROR_STATUS[error.kind], response);
+  const reply = xml(REFUSAL_HTTP_STATUS[error.kind], response);
   if (error.kind === "unauthorized") reply.headers = { "WWW-Authenticate": 'Basic realm="payhub osmp", charset="UTF-8"' };
   return reply;
 }
@@ -83,20 +69,5 @@ function txnIdOf(command: Command | undefined, request: InboundRequest): string 
 const ORDER: (keyof OsmpResponse)[] = ["osmp_txn_id", "prv_txn", "sum", "result", "comment", "fio", "balance"];
 
 function xml(status: number, response: OsmpResponse): HttpReply {
-  const children = ORDER.filter((name) => response[name] !== undefined)
-    .map((name) => `  <${name}>${escapeXml(String(response[name]))}</${name}>`)
-    .join("\n");
-  return {
-    status,
-    contentType: "text/xml; charset=utf-8",
-    body: `<?xml version="1.0" encoding="UTF-8"?>\n<response>\n${children}\n</response>\n`,
-  };
-}
-
-/** Characters XML 1.0 forbids even as references (controls, lone surrogates, U+FFFE/U+FFFF). */
-const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-
-export function escapeXml(text: string): string {
-  // A refused value is quoted in the comment: a hostile `sum=%00` must not make the whole answer unparseable.
-  return text.replace(NOT_XML_CHAR, "\uFFFD").replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
+  return { status, contentType: "text/xml; charset=utf-8", body: xmlResponse(ORDER, response) };
 }

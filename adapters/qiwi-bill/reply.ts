@@ -1,5 +1,5 @@
 import type { Command, HttpReply, InboundRequest, Outcome, ProtocolError } from "../contract/index.ts";
-import { assertNever, formatRubles } from "../contract/index.ts";
+import { assertNever, formatRubles, isStepOutcome } from "../contract/index.ts";
 import { QiwiBillAnswerCode, type QiwiBillAnswer } from "./schema.ts";
 
 /**
@@ -18,6 +18,8 @@ import { QiwiBillAnswerCode, type QiwiBillAnswer } from "./schema.ts";
  *   that cannot be read, signed or not (a fix deployed within the day still receives it).
  */
 function answerOf(outcome: Outcome): { status: number; answer: QiwiBillAnswer } {
+  // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
+  if (isStepOutcome(outcome)) return { status: 200, answer: { error: QiwiBillAnswerCode.refused, description: "operation not supported by this protocol" } };
   switch (outcome.kind) {
     case "checked":
     case "accepted":
@@ -36,14 +38,6 @@ function answerOf(outcome: Outcome): { status: number; answer: QiwiBillAnswer } 
       return refused(`amount too small, minimum ${formatRubles(outcome.minKopecks)}`);
     case "amountTooLarge":
       return refused(`amount too large, maximum ${formatRubles(outcome.maxKopecks)}`);
-    case "opened":
-    case "confirmed":
-    case "closed":
-    case "paymentNotFound":
-    case "operationRefused":
-    case "reversed":
-      // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
-      return { status: 200, answer: { error: QiwiBillAnswerCode.refused, description: "operation not supported by this protocol" } };
     case "temporaryFailure":
       return { status: 503, answer: { error: QiwiBillAnswerCode.retryLater, description: "temporary error, repeat later" } };
     default:

@@ -1,5 +1,5 @@
 import type { Command, HttpReply, InboundRequest, Outcome, ProtocolError } from "../contract/index.ts";
-import { assertNever, formatRubles } from "../contract/index.ts";
+import { assertNever, formatRubles, isStepOutcome } from "../contract/index.ts";
 import { WEBMONEY_PREREQUEST_YES } from "./schema.ts";
 
 /**
@@ -26,6 +26,8 @@ interface WebmoneyAnswer {
 /** Every outcome of the core as WebMoney's answer: the one table of this protocol. */
 function answerOf(outcome: Outcome, command: Command): WebmoneyAnswer {
   const account = command.accountNumber ? ` ${command.accountNumber}` : "";
+  // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
+  if (isStepOutcome(outcome)) return { success: false, notificationStatus: 400, text: "Операция не поддерживается." };
   switch (outcome.kind) {
     case "checked":
     case "accepted":
@@ -44,14 +46,6 @@ function answerOf(outcome: Outcome, command: Command): WebmoneyAnswer {
       return { success: false, notificationStatus: 422, text: `Сумма меньше минимальной: ${formatRubles(outcome.minKopecks)} руб.` };
     case "amountTooLarge":
       return { success: false, notificationStatus: 422, text: `Сумма больше максимальной: ${formatRubles(outcome.maxKopecks)} руб.` };
-    case "opened":
-    case "confirmed":
-    case "closed":
-    case "paymentNotFound":
-    case "operationRefused":
-    case "reversed":
-      // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
-      return { success: false, notificationStatus: 400, text: "Операция не поддерживается." };
     case "temporaryFailure":
       return { success: false, notificationStatus: 503, text: "Временная ошибка. Повторите платёж позже." };
     default:

@@ -1,5 +1,5 @@
 import type { Command, HttpReply, InboundRequest, Outcome, ProtocolError } from "../contract/index.ts";
-import { assertNever, formatRubles } from "../contract/index.ts";
+import { assertNever, formatRubles, isStepOutcome } from "../contract/index.ts";
 
 /**
  * How YooMoney is answered (PROTOCOLS.md §7): it reads only the HTTP status, and re-sends anything but 200 twice
@@ -13,6 +13,8 @@ import { assertNever, formatRubles } from "../contract/index.ts";
  * - 503 for a temporary failure: the re-send is the recovery.
  */
 function answerOf(outcome: Outcome): { status: number; body: string } {
+  // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
+  if (isStepOutcome(outcome)) return { status: 400, body: "operation not supported by this protocol" };
   switch (outcome.kind) {
     case "checked":
     case "accepted":
@@ -31,14 +33,6 @@ function answerOf(outcome: Outcome): { status: number; body: string } {
       return { status: 422, body: `amount too small, minimum ${formatRubles(outcome.minKopecks)}` };
     case "amountTooLarge":
       return { status: 422, body: `amount too large, maximum ${formatRubles(outcome.maxKopecks)}` };
-    case "opened":
-    case "confirmed":
-    case "closed":
-    case "paymentNotFound":
-    case "operationRefused":
-    case "reversed":
-      // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
-      return { status: 400, body: "operation not supported by this protocol" };
     case "temporaryFailure":
       return { status: 503, body: "temporary error, repeat later" };
     default:
