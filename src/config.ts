@@ -87,6 +87,7 @@ const notificationChannelSchema = {
   ...profileSchema("ARSENALPAY", { minSum: "1.00", maxSum: "100000.00" }),
   ARSENALPAY_CALLBACK_KEY: z.string().optional(),
   ARSENALPAY_WIDGET_KEY: z.string().optional(),
+  ARSENALPAY_WIDGET_ID: z.string().optional(),
   ARSENALPAY_MERCHANT_ID: z.string().optional(),
   // SMS to 3116: the operators' public limits are 10–5000 rubles per payment.
   ...profileSchema("SMS", { minSum: "10.00", maxSum: "5000.00" }),
@@ -175,7 +176,7 @@ export interface Config {
   webmoney: ProfileConfig<"webmoney"> & { secrets: string[]; purses: string[] };
   yoomoney: ProfileConfig<"yoomoney"> & { secrets: string[] };
   qiwiBill: ProfileConfig<"qiwi-bill"> & { secrets: string[]; siteId: string };
-  arsenalpay: ProfileConfig<"arsenalpay"> & { callbackKeys: string[]; widgetKey: string | undefined; merchantId: string | undefined };
+  arsenalpay: ProfileConfig<"arsenalpay"> & { callbackKeys: string[]; widgetKey: string | undefined; widgetId: string | undefined; merchantId: string | undefined };
   sms: ProfileConfig<"sms3116"> & { serviceKeys: string[]; apiKeys: string[]; commission: SmsCommissionTable };
   /** A pending payment (an SMS awaiting confirmation) not confirmed within this time is closed as expired. */
   pendingPaymentTtlMs: number;
@@ -241,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...readProfile("ARSENALPAY", "arsenalpay"),
     callbackKeys: secretList("ARSENALPAY_CALLBACK_KEY"),
     widgetKey: values.ARSENALPAY_WIDGET_KEY as string | undefined,
+    widgetId: values.ARSENALPAY_WIDGET_ID as string | undefined,
     merchantId: values.ARSENALPAY_MERCHANT_ID as string | undefined,
   };
   const sms = {

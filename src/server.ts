@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Redis } from "ioredis";
 import { accountsRoutes } from "./api/accounts-routes.ts";
+import { arsenalpayRoutes } from "./api/arsenalpay-routes.ts";
 import { paymentsRoutes } from "./api/payments-routes.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db.ts";
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use("/api", requireBearer(config.adminToken));
   app.use("/api/accounts", accountsRoutes(db));
   app.use("/api/payments", paymentsRoutes(db, deps.intake.pool, deps.intake.dispatchCredit));
+  app.use("/api/arsenalpay", arsenalpayRoutes(config, db));
 
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: "not_found", message: `no route ${req.method} ${req.path}` });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectedArsenalpaySign } from "../../adapters/arsenalpay/verify.ts";
+import { arsenalpayWidgetSign } from "../../adapters/arsenalpay/widget.ts";
 import { expectLedgerConsistent, startTestHub, waitUntilAllCredited, type TestHub } from "../support/test-hub.ts";
 
 // ArsenalPay callbacks end to end (PROTOCOLS.md §3): check, payment, hold → payment, cancel, partial refunds that never
@@ -7,9 +8,10 @@ import { expectLedgerConsistent, startTestHub, waitUntilAllCredited, type TestHu
 
 const KEY = "arsenalpay-callback-key";
 const MERCHANT = "166301";
+const WIDGET_KEY = "arsenalpay-widget-key";
 let hub: TestHub;
 beforeAll(async () => {
-  hub = await startTestHub({ ARSENALPAY_CALLBACK_KEY: KEY, ARSENALPAY_MERCHANT_ID: MERCHANT });
+  hub = await startTestHub({ ARSENALPAY_CALLBACK_KEY: KEY, ARSENALPAY_MERCHANT_ID: MERCHANT, ARSENALPAY_WIDGET_KEY: WIDGET_KEY, ARSENALPAY_WIDGET_ID: "4242" });
 });
 afterAll(async () => {
   await hub?.stop();
@@ -97,5 +99,33 @@ describe("ArsenalPay", () => {
     const foreign = await fetch(`${hub.url}/webhooks/arsenalpay?${new URLSearchParams({ ...signed, DATETIME: "2026-11-24T12:00:00+10:00", SIGN: expectedArsenalpaySign(signed, KEY) })}`);
     expect(await foreign.text()).toBe("ERR");
     expect(await hub.hub.db.inboundPayment.count()).toBe(count);
+  });
+});
+
+describe("ArsenalPay payment links", () => {
+  const link = (body: unknown, authorization = "Bearer test-admin-token-0123456789") =>
+    fetch(`${hub.url}/api/arsenalpay/links`, { method: "POST", headers: { authorization, "content-type": "application/json" }, body: JSON.stringify(body) });
+
+  it("when a link is asked for an active account, then it carries the account, the amount and a widgetSign that verifies", async () => {
+    const response = await link({ account: "100080", amount: "500" });
+    expect(response.status).toBe(201);
+    const { url } = (await response.json()) as { url: string };
+    const params = new URL(url).searchParams;
+    expect(url.startsWith("https://arsenalpay.ru/widget.html?")).toBe(true);
+    expect({ destination: params.get("destination"), userId: params.get("userId"), amount: params.get("amount"), widget: params.get("widget") }).toEqual({
+      destination: "100080",
+      userId: "atk141925",
+      amount: "500.00",
+      widget: "4242",
+    });
+    const fields = { userId: "atk141925", destination: "100080", amount: "500.00", widgetId: "4242", nonce: params.get("nonce")! };
+    expect(params.get("widgetSign")).toBe(arsenalpayWidgetSign(WIDGET_KEY, fields));
+  });
+
+  it("when the account is unknown or closed, the amount malformed, or the token missing, then no link", async () => {
+    expect((await link({ account: "999999", amount: "500.00" })).status).toBe(404);
+    expect((await link({ account: "100099", amount: "500.00" })).status).toBe(409);
+    expect((await link({ account: "100080", amount: "1e3" })).status).toBe(400);
+    expect((await link({ account: "100080", amount: "500.00" }, "Bearer wrong-token-0000000000")).status).toBe(401);
   });
 });
