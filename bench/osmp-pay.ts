@@ -25,7 +25,8 @@ const REDIS_URL = "redis://127.0.0.1:6379";
 /** A prefix of its own, so the bench's queue never meets a running hub's, and its keys can be deleted afterwards. */
 const QUEUE_PREFIX = `bench${process.pid}`;
 
-const LATENCY_RATE = 500;
+/** The issue's fixed offered load; BENCH_LATENCY_RATE measures another (to find where p99 stays low on a machine). */
+const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 500);
 const LATENCY_SECONDS = 10;
 /** Unmeasured load at the same rate first: the hub has just started (cold JIT, empty connection pools). */
 const WARM_UP_SECONDS = 1;
