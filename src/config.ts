@@ -84,6 +84,8 @@ const notificationChannelSchema = {
   ...profileSchema("QIWI_BILL", { allowedIps: QIWI_SOURCE_NETWORKS, minSum: "1.00", maxSum: "100000.00" }),
   QIWI_BILL_SECRET_KEY: z.string().optional(),
   QIWI_BILL_SITE_ID: z.string().optional(),
+  // Where bills are issued (POST /api/qiwi-bills); another address only for a test double of QIWI.
+  QIWI_BILL_API_URL: z.string().url().default("https://api.qiwi.com"),
   ...profileSchema("ARSENALPAY", { minSum: "1.00", maxSum: "100000.00" }),
   ARSENALPAY_CALLBACK_KEY: z.string().optional(),
   ARSENALPAY_WIDGET_KEY: z.string().optional(),
@@ -126,7 +128,7 @@ const BaseEnv = z.object({
   SWEEP_INTERVAL_MS: milliseconds(2000),
   SWEEP_AFTER_MS: milliseconds(10000),
   INTAKE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(500),
-  PENDING_PAYMENT_TTL_MS: milliseconds(30 * 60 * 1000),
+  SMS_PENDING_TTL_MS: milliseconds(30 * 60 * 1000),
 });
 const EnvSchema = BaseEnv.extend(
   Object.assign({}, ...OSMP_PROFILES.map(osmpProfileSchema), ...BANK_PROFILES.map(bankProfileSchema), notificationChannelSchema) as Record<
@@ -175,11 +177,14 @@ export interface Config {
   bank: Record<BankProfileName, BankProfileConfig>;
   webmoney: ProfileConfig<"webmoney"> & { secrets: string[]; purses: string[] };
   yoomoney: ProfileConfig<"yoomoney"> & { secrets: string[] };
-  qiwiBill: ProfileConfig<"qiwi-bill"> & { secrets: string[]; siteId: string };
+  qiwiBill: ProfileConfig<"qiwi-bill"> & { secrets: string[]; siteId: string; apiUrl: string };
   arsenalpay: ProfileConfig<"arsenalpay"> & { callbackKeys: string[]; widgetKey: string | undefined; widgetId: string | undefined; merchantId: string | undefined };
   sms: ProfileConfig<"sms3116"> & { serviceKeys: string[]; apiKeys: string[]; commission: SmsCommissionTable };
-  /** A pending payment (an SMS awaiting confirmation) not confirmed within this time is closed as expired. */
-  pendingPaymentTtlMs: number;
+  /**
+   * Per channel: a pending payment not confirmed within this time is closed as expired. Only channels whose provider
+   * may stay silent are listed (an unconfirmed SMS); an ArsenalPay hold waits for ArsenalPay's payment or cancel.
+   */
+  pendingTtlMsByChannel: Record<string, number>;
 }
 
 /** A development token so that the README's commands run unedited; production refuses to start without its own. */
@@ -237,7 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
   const webmoney = { ...readProfile("WEBMONEY", "webmoney"), secrets: secretList("WEBMONEY_SECRET_KEY"), purses: values.WEBMONEY_PURSES as string[] };
   const yoomoney = { ...readProfile("YOOMONEY", "yoomoney"), secrets: secretList("YOOMONEY_NOTIFICATION_SECRET") };
-  const qiwiBill = { ...readProfile("QIWI_BILL", "qiwi-bill"), secrets: secretList("QIWI_BILL_SECRET_KEY"), siteId: (values.QIWI_BILL_SITE_ID as string | undefined) ?? "" };
+  const qiwiBill = { ...readProfile("QIWI_BILL", "qiwi-bill"), secrets: secretList("QIWI_BILL_SECRET_KEY"), siteId: (values.QIWI_BILL_SITE_ID as string | undefined) ?? "", apiUrl: values.QIWI_BILL_API_URL as string };
   const arsenalpay = {
     ...readProfile("ARSENALPAY", "arsenalpay"),
     callbackKeys: secretList("ARSENALPAY_CALLBACK_KEY"),
@@ -277,6 +282,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     qiwiBill,
     arsenalpay,
     sms,
-    pendingPaymentTtlMs: values.PENDING_PAYMENT_TTL_MS,
+    pendingTtlMsByChannel: { sms3116: values.SMS_PENDING_TTL_MS },
   };
 }

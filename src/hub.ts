@@ -91,7 +91,7 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
       stops.push({ name: "worker database pool", stop: () => workerPool.end() });
       worker = startCreditWorker(workerPool, workerRedis, log, { prefix: config.queuePrefix, concurrency: config.credit.concurrency });
       stops.push({ name: "credit worker", stop: () => worker!.close() });
-      const sweeper = startSweeper(db, queue, log, { ...config.sweeper, pendingTtlMs: config.pendingPaymentTtlMs });
+      const sweeper = startSweeper(db, queue, log, { ...config.sweeper, pendingTtlMsByChannel: config.pendingTtlMsByChannel });
       stops.push({ name: "sweeper", stop: sweeper.stop });
       log.info({ concurrency: config.credit.concurrency }, "credit worker and sweeper started");
     }

@@ -8,8 +8,8 @@ export interface SweeperOptions {
   /** How long a credit may stay unprocessed before the sweeper re-sends it. */
   afterMs: number;
   batchSize?: number;
-  /** A pending payment (two-phase channels) not confirmed within this time is closed as expired. */
-  pendingTtlMs?: number;
+  /** Per channel: a pending payment not confirmed within this time is closed as expired. Channels not listed never expire. */
+  pendingTtlMsByChannel?: Record<string, number>;
 }
 
 /** States in which a job is still on its way to a worker: re-sending it would only add a duplicate. */
@@ -45,13 +45,17 @@ export async function sweepOnce(db: Db, queue: Queue<CreditJobData>, log: Logger
  * Closes pending payments that were never confirmed (an SMS the subscriber did not confirm): they never became money,
  * so closing them is a status change, not a posting. Returns how many it closed.
  */
-export async function expirePendingPayments(db: Db, log: Logger, ttlMs: number): Promise<number> {
-  const reason = `expired: no confirmation within ${Math.round(ttlMs / 1000)} s`;
-  const closed = await db.$executeRaw`
-    UPDATE inbound_payment SET status = 'closed', closed_at = now(), close_reason = ${reason}
-    WHERE status = 'pending' AND received_at < now() - make_interval(secs => ${ttlMs / 1000})`;
-  if (closed > 0) log.info({ closed }, "pending payments expired");
-  return closed;
+export async function expirePendingPayments(db: Db, log: Logger, ttlMsByChannel: Record<string, number>): Promise<number> {
+  let total = 0;
+  for (const [channel, ttlMs] of Object.entries(ttlMsByChannel)) {
+    const reason = `expired: no confirmation within ${Math.round(ttlMs / 1000)} s`;
+    const closed = await db.$executeRaw`
+      UPDATE inbound_payment SET status = 'closed', closed_at = now(), close_reason = ${reason}
+      WHERE status = 'pending' AND channel = ${channel} AND received_at < now() - make_interval(secs => ${ttlMs / 1000})`;
+    if (closed > 0) log.info({ closed, channel }, "pending payments expired");
+    total += closed;
+  }
+  return total;
 }
 
 /** Runs the sweeper every intervalMs until stopped; one sweep at a time. */
@@ -60,9 +64,8 @@ export function startSweeper(db: Db, queue: Queue<CreditJobData>, log: Logger, o
   let stopped = false;
   const timer = setInterval(() => {
     if (stopped || busy) return;
-    const pendingTtlMs = options.pendingTtlMs;
     busy = sweepOnce(db, queue, log, options)
-      .then(() => (pendingTtlMs === undefined ? 0 : expirePendingPayments(db, log, pendingTtlMs)))
+      .then(() => expirePendingPayments(db, log, options.pendingTtlMsByChannel ?? {}))
       .catch((error: unknown) => log.error({ err: error }, "sweep failed; will try again"))
       .finally(() => {
         busy = undefined;

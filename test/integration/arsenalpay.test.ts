@@ -11,7 +11,7 @@ const MERCHANT = "166301";
 const WIDGET_KEY = "arsenalpay-widget-key";
 let hub: TestHub;
 beforeAll(async () => {
-  hub = await startTestHub({ ARSENALPAY_CALLBACK_KEY: KEY, ARSENALPAY_MERCHANT_ID: MERCHANT, ARSENALPAY_WIDGET_KEY: WIDGET_KEY, ARSENALPAY_WIDGET_ID: "4242" });
+  hub = await startTestHub({ ARSENALPAY_CALLBACK_KEY: KEY, ARSENALPAY_MERCHANT_ID: MERCHANT, ARSENALPAY_WIDGET_KEY: WIDGET_KEY, ARSENALPAY_WIDGET_ID: "4242", SMS_PENDING_TTL_MS: "300" });
 });
 afterAll(async () => {
   await hub?.stop();
@@ -77,6 +77,8 @@ describe("ArsenalPay", () => {
   it("when a hold is followed by its payment, then money only on the payment; a cancelled hold never becomes money", async () => {
     const before = await balanceOf("100082");
     expect((await callback("hold", "h-1", "100082", "300.00")).body).toBe("OK");
+    // Pending SMS payments expire after 0.3 s on this hub; a hold waits for ArsenalPay's payment or cancel.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(await hub.hub.db.inboundPayment.findFirstOrThrow({ where: { channel: "arsenalpay", externalId: "h-1" } })).toMatchObject({ status: "pending" });
     expect((await callback("payment", "h-1", "100082", "300.00")).body).toBe("OK");
     await waitUntilAllCredited(hub);

@@ -9,7 +9,7 @@ const SERVICE_KEY = "sms-service-key";
 const API_KEY = "sms-api-key";
 let hub: TestHub;
 beforeAll(async () => {
-  hub = await startTestHub({ SMS_SERVICE_KEY: SERVICE_KEY, SMS_API_KEY: API_KEY, PENDING_PAYMENT_TTL_MS: "1500" });
+  hub = await startTestHub({ SMS_SERVICE_KEY: SERVICE_KEY, SMS_API_KEY: API_KEY, SMS_PENDING_TTL_MS: "1500" });
 });
 afterAll(async () => {
   await hub?.stop();
