@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { accountsRoutes } from "./api/accounts-routes.ts";
 import { arsenalpayRoutes } from "./api/arsenalpay-routes.ts";
 import { paymentsRoutes } from "./api/payments-routes.ts";
+import { qiwiBillsRoutes } from "./qiwi-bills/qiwi-bills-routes.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db.ts";
 import { requireBearer } from "./http/bearer-auth.ts";
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use("/api", requireBearer(config.adminToken));
   app.use("/api/accounts", accountsRoutes(db));
   app.use("/api/payments", paymentsRoutes(db, deps.intake.pool, deps.intake.dispatchCredit));
+  app.use("/api/qiwi-bills", qiwiBillsRoutes(config, db));
   app.use("/api/arsenalpay", arsenalpayRoutes(config, db));
 
   app.use((req: Request, res: Response) => {
