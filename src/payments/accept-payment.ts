@@ -95,6 +95,8 @@ const FIND_PAYMENT_SQL = `
  * outbox row before this returns, so the provider hears "accepted" only about a payment that is durable.
  * Expected refusals are outcomes; only infrastructure failures become `temporaryFailure`.
  */
+const ROUTINE_OUTCOMES: ReadonlySet<Outcome["kind"]> = new Set(["checked", "accepted", "duplicate", "acknowledged", "opened", "confirmed", "closed", "reversed"]);
+
 export async function handleCommand(deps: IntakeDeps, request: IntakeRequest): Promise<{ outcome: Outcome; reply: HttpReply }> {
   let outcome: Outcome;
   if (!deps.inFlight.tryEnter()) {
@@ -111,7 +113,8 @@ export async function handleCommand(deps: IntakeDeps, request: IntakeRequest): P
     }
   }
   const reply = request.answer(outcome);
-  const log = outcome.kind === "accepted" || outcome.kind === "checked" || outcome.kind === "duplicate" ? deps.log.info : deps.log.warn;
+  // Refusals and failures are warnings an operator may look at; everything that went as the provider asked is info.
+  const log = ROUTINE_OUTCOMES.has(outcome.kind) ? deps.log.info : deps.log.warn;
   log.call(
     deps.log,
     {
