@@ -107,6 +107,16 @@ const notificationChannelSchema = {
       }
       return parsed.table;
     }),
+  // Card acquiring (PROTOCOLS.md §4): callbacks on GET /webhooks/card, orders registered by POST /api/card/orders.
+  ...profileSchema("CARD", { minSum: "1.00", maxSum: "100000.00" }),
+  CARD_CHECKSUM_KEY: z.string().optional(),
+  CARD_API_URL: z.string().url().default("https://securepayments.sberbank.ru/payment/rest"),
+  CARD_API_USERNAME: z.string().optional(),
+  CARD_API_PASSWORD: z.string().optional(),
+  CARD_RETURN_URL: z.string().url().optional(),
+  CARD_POLL_INTERVAL_MS: milliseconds(5 * 60 * 1000),
+  // Card money can take up to 3 banking days; a long weekend makes that 5 calendar days, plus a margin.
+  CARD_ORDER_TTL_MS: milliseconds(6 * 24 * 60 * 60 * 1000),
 };
 
 const BaseEnv = z.object({
@@ -180,9 +190,20 @@ export interface Config {
   qiwiBill: ProfileConfig<"qiwi-bill"> & { secrets: string[]; siteId: string; apiUrl: string };
   arsenalpay: ProfileConfig<"arsenalpay"> & { callbackKeys: string[]; widgetKey: string | undefined; widgetId: string | undefined; merchantId: string | undefined };
   sms: ProfileConfig<"sms3116"> & { serviceKeys: string[]; apiKeys: string[]; commission: SmsCommissionTable };
+  /** Card acquiring: the callback's checksum keys, the acquirer's API (orders and status polling) and the poller. */
+  card: ProfileConfig<"card"> & {
+    checksumKeys: string[];
+    apiUrl: string;
+    apiUserName: string | undefined;
+    apiPassword: string | undefined;
+    returnUrl: string | undefined;
+    pollIntervalMs: number;
+    orderTtlMs: number;
+  };
   /**
    * Per channel: a pending payment not confirmed within this time is closed as expired. Only channels whose provider
-   * may stay silent are listed (an unconfirmed SMS); an ArsenalPay hold waits for ArsenalPay's payment or cancel.
+   * may stay silent are listed (an unconfirmed SMS); an ArsenalPay hold waits for ArsenalPay's payment or cancel, and
+   * card orders are expired by the card poller (src/card/poll-orders.ts), which asks the acquirer first.
    */
   pendingTtlMsByChannel: Record<string, number>;
 }
@@ -256,6 +277,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiKeys: secretList("SMS_API_KEY"),
     commission: values.SMS_COMMISSION as SmsCommissionTable,
   };
+  const card = {
+    ...readProfile("CARD", "card"),
+    checksumKeys: secretList("CARD_CHECKSUM_KEY"),
+    apiUrl: values.CARD_API_URL as string,
+    apiUserName: values.CARD_API_USERNAME as string | undefined,
+    apiPassword: values.CARD_API_PASSWORD as string | undefined,
+    returnUrl: values.CARD_RETURN_URL as string | undefined,
+    pollIntervalMs: values.CARD_POLL_INTERVAL_MS as number,
+    orderTtlMs: values.CARD_ORDER_TTL_MS as number,
+  };
+  if ((card.apiUserName === undefined) !== (card.apiPassword === undefined)) problems.push("CARD_API_USERNAME and CARD_API_PASSWORD: set both or neither");
   if (problems.length > 0) throw new ConfigError(problems);
 
   const trustProxy = values.TRUST_PROXY === "true" ? true : values.TRUST_PROXY === "false" ? false : values.TRUST_PROXY;
@@ -282,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     qiwiBill,
     arsenalpay,
     sms,
+    card,
     pendingTtlMsByChannel: { sms3116: values.SMS_PENDING_TTL_MS },
   };
 }

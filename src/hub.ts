@@ -7,6 +7,8 @@ import { BANK_PROFILES, OSMP_PROFILES, type Config } from "./config.ts";
 import { createCreditQueue, createDispatcher } from "./crediting/credit-queue.ts";
 import { startCreditWorker } from "./crediting/credit-worker.ts";
 import { startSweeper } from "./crediting/sweeper.ts";
+import { cardAcquirerClientOf, cardChannelProfile } from "./card/channel.ts";
+import { createCardPoller, startCardPoller } from "./card/poll-orders.ts";
 import { createDatabase, createPool, type Db } from "./db.ts";
 import { ensureLedgerAccounts } from "./ledger/ledger-accounts.ts";
 import type { Logger } from "./log.ts";
@@ -93,6 +95,14 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
       stops.push({ name: "credit worker", stop: () => worker!.close() });
       const sweeper = startSweeper(db, queue, log, { ...config.sweeper, pendingTtlMsByChannel: config.pendingTtlMsByChannel });
       stops.push({ name: "sweeper", stop: sweeper.stop });
+      const cardClient = cardAcquirerClientOf(config.card);
+      if (cardClient) {
+        // Pending card orders are asked of the acquirer and settled (or expired) through the intake use case.
+        const intake = { db, pool, dispatchCredit: createDispatcher(queue, log), log, inFlight: new InFlight(config.intakeMaxInFlight), paymentIds: new PaymentIds(pool) };
+        const poller = createCardPoller({ intake, client: cardClient, profile: cardChannelProfile(config.card), orderTtlMs: config.card.orderTtlMs, log });
+        const cardPolling = startCardPoller(poller, config.card.pollIntervalMs, log);
+        stops.push({ name: "card poller", stop: cardPolling.stop });
+      }
       log.info({ concurrency: config.credit.concurrency }, "credit worker and sweeper started");
     }
 

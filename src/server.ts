@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import type { Redis } from "ioredis";
 import { accountsRoutes } from "./api/accounts-routes.ts";
 import { arsenalpayRoutes } from "./api/arsenalpay-routes.ts";
+import { cardRoutes } from "./card/card-routes.ts";
 import { paymentsRoutes } from "./api/payments-routes.ts";
 import { qiwiBillsRoutes } from "./qiwi-bills/qiwi-bills-routes.ts";
 import type { Config } from "./config.ts";
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use("/api/payments", paymentsRoutes(db, deps.intake.pool, deps.intake.dispatchCredit));
   app.use("/api/qiwi-bills", qiwiBillsRoutes(config, db));
   app.use("/api/arsenalpay", arsenalpayRoutes(config, db));
+  app.use("/api/card", cardRoutes(config, db, deps.intake));
 
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: "not_found", message: `no route ${req.method} ${req.path}` });

@@ -6,16 +6,17 @@ import { webmoneyAdapter } from "../adapters/webmoney/index.ts";
 import { yoomoneyAdapter } from "../adapters/yoomoney/index.ts";
 import type { Config } from "../src/config.ts";
 import type { IntakeDeps } from "../src/payments/accept-payment.ts";
+import { cardRoute } from "./card.ts";
 import { guardProfiles, notificationRoute } from "./channel-route.ts";
 
 /** Channel ids of the single-endpoint channels: each is its own id namespace. */
-export const NOTIFICATION_CHANNELS = ["webmoney", "yoomoney", "qiwi-bill", "sms3116", "arsenalpay"] as const;
+export const NOTIFICATION_CHANNELS = ["webmoney", "yoomoney", "qiwi-bill", "sms3116", "arsenalpay", "card"] as const;
 
 const source = (name: string) => ({ channel: name, protocol: name, profile: name });
 
 /**
  * POST /webhooks/webmoney, /webhooks/yoomoney, /webhooks/qiwi-bill, GET /webhooks/sms/incoming and
- * POST /webhooks/sms/status. Every request is signed, so an empty allowlist
+ * POST /webhooks/sms/status, GET /webhooks/card. Every request is signed, so an empty allowlist
  * admits any address; a configured one is enforced as well.
  */
 export function notificationRoutes(config: Config, deps: IntakeDeps): Record<string, Router> {
@@ -54,5 +55,6 @@ export function notificationRoutes(config: Config, deps: IntakeDeps): Record<str
     webmoney: notificationRoute(webmoneyAdapter, webmoney, deps, "urlencoded"),
     yoomoney: notificationRoute(yoomoneyAdapter, yoomoney, deps, "urlencoded"),
     "qiwi-bill": notificationRoute(qiwiBillAdapter, qiwiBill, deps, "json"),
+    card: cardRoute(config, deps),
   };
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { bankAdapter, type BankProfile } from "../../adapters/bank-xml/index.ts";
 import { bankHash } from "../../adapters/bank-xml/verify.ts";
+import { cardAdapter, type CardProfile } from "../../adapters/card/index.ts";
+import { expectedCardChecksum } from "../../adapters/card/verify.ts";
 import type { ChannelAdapter, ChannelProfile, Command, HttpReply, InboundRequest, PaymentView } from "../../adapters/contract/index.ts";
 import { qiwiBillAdapter } from "../../adapters/qiwi-bill/index.ts";
 import { expectedSignature } from "../../adapters/qiwi-bill/verify.ts";
@@ -68,6 +70,7 @@ const qiwiBody = (value: string) => ({
   bill: { siteId: "site-1", billId: "bill-1", amount: { value, currency: "RUB" }, status: { value: "PAID", changedDateTime: "2026-11-24T12:00:00+03:00" }, customer: { account: "100080" } },
   version: "1",
 });
+const cardParams = { mdOrder: "72318777-5zfg-782c-bk02-xxxxxxxx8dx5", orderNumber: "card-1", operation: "deposited", status: "1", amount: "15000" };
 const bankParams = { ACTION: "payment", ACCOUNT: "100080", AMOUNT: "110.10", PAY_ID: "654321", PAY_DATE: "24.11.2026_12:31:00" };
 
 const CASES: ContractCase[] = [
@@ -140,6 +143,16 @@ const CASES: ContractCase[] = [
     signedFields: [],
     unsigned: (request) => without(request, "skey"),
     expected: { kind: "open", externalId: "sms-1", accountNumber: "100080", amountKopecks: 10000n },
+    isRefusal: (reply) => reply.status !== 200,
+  },
+  {
+    name: "card acquirer callback",
+    adapter: cardAdapter as ChannelAdapter<never>,
+    profile: { ...base, source: source("card"), checksumKeys: [SECRET] } as CardProfile,
+    request: (secret) => ({ method: "GET", params: { ...cardParams, checksum: expectedCardChecksum(cardParams, secret)! }, headers: {}, ip: "127.0.0.1" }),
+    signedFields: Object.keys(cardParams),
+    unsigned: (request) => without(request, "checksum"),
+    expected: { kind: "confirm", reference: "card-1", amountKopecks: 15000n },
     isRefusal: (reply) => reply.status !== 200,
   },
 ];
