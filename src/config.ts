@@ -91,6 +91,9 @@ const notificationChannelSchema = {
   ARSENALPAY_WIDGET_KEY: z.string().optional(),
   ARSENALPAY_WIDGET_ID: z.string().optional(),
   ARSENALPAY_MERCHANT_ID: z.string().optional(),
+  ARSENALPAY_API_URL: z.string().url().default("https://arsenalpay.ru"),
+  ARSENALPAY_CLIENT_ID: z.string().optional(),
+  ARSENALPAY_CLIENT_SECRET: z.string().optional(),
   // SMS to 3116: the operators' public limits are 10–5000 rubles per payment.
   ...profileSchema("SMS", { minSum: "10.00", maxSum: "5000.00" }),
   SMS_SERVICE_KEY: z.string().optional(),
@@ -188,7 +191,16 @@ export interface Config {
   webmoney: ProfileConfig<"webmoney"> & { secrets: string[]; purses: string[] };
   yoomoney: ProfileConfig<"yoomoney"> & { secrets: string[] };
   qiwiBill: ProfileConfig<"qiwi-bill"> & { secrets: string[]; siteId: string; apiUrl: string };
-  arsenalpay: ProfileConfig<"arsenalpay"> & { callbackKeys: string[]; widgetKey: string | undefined; widgetId: string | undefined; merchantId: string | undefined };
+  arsenalpay: ProfileConfig<"arsenalpay"> & {
+    callbackKeys: string[];
+    widgetKey: string | undefined;
+    widgetId: string | undefined;
+    merchantId: string | undefined;
+    /** ArsenalPay's REST API for autopayments; apiClientId and apiClientSecret are both set or both undefined. */
+    apiUrl: string;
+    apiClientId: string | undefined;
+    apiClientSecret: string | undefined;
+  };
   sms: ProfileConfig<"sms3116"> & { serviceKeys: string[]; apiKeys: string[]; commission: SmsCommissionTable };
   /** Card acquiring: the callback's checksum keys, the acquirer's API (orders and status polling) and the poller. */
   card: ProfileConfig<"card"> & {
@@ -270,7 +282,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     widgetKey: values.ARSENALPAY_WIDGET_KEY as string | undefined,
     widgetId: values.ARSENALPAY_WIDGET_ID as string | undefined,
     merchantId: values.ARSENALPAY_MERCHANT_ID as string | undefined,
+    apiUrl: values.ARSENALPAY_API_URL as string,
+    apiClientId: values.ARSENALPAY_CLIENT_ID as string | undefined,
+    apiClientSecret: values.ARSENALPAY_CLIENT_SECRET as string | undefined,
   };
+  if ((arsenalpay.apiClientId === undefined) !== (arsenalpay.apiClientSecret === undefined)) problems.push("ARSENALPAY_CLIENT_ID and ARSENALPAY_CLIENT_SECRET: set both or neither");
   const sms = {
     ...readProfile("SMS", "sms3116"),
     serviceKeys: secretList("SMS_SERVICE_KEY"),

@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import type { Redis } from "ioredis";
 import { accountsRoutes } from "./api/accounts-routes.ts";
 import { arsenalpayRoutes } from "./api/arsenalpay-routes.ts";
+import { autopaymentsRoutes } from "./api/autopayments-routes.ts";
 import { cardRoutes } from "./card/card-routes.ts";
 import { paymentsRoutes } from "./api/payments-routes.ts";
 import { qiwiBillsRoutes } from "./qiwi-bills/qiwi-bills-routes.ts";
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use("/api/payments", paymentsRoutes(db, deps.intake.pool, deps.intake.dispatchCredit));
   app.use("/api/qiwi-bills", qiwiBillsRoutes(config, db));
   app.use("/api/arsenalpay", arsenalpayRoutes(config, db));
+  app.use("/api/autopayments", autopaymentsRoutes(config, db));
   app.use("/api/card", cardRoutes(config, db, deps.intake));
 
   app.use((req: Request, res: Response) => {

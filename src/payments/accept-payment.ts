@@ -69,20 +69,35 @@ const FIND_ACCOUNT_SQL = `
  * A pay in one statement, hence one transaction and one round trip: the payment is inserted only if its account
  * exists and is active, together with its outbox row, so both are durable or neither. The account's status comes
  * back so that a refusal can say why; no id comes back when the account refused or the external id was known.
+ *
+ * An ArsenalPay payment (not a hold) for an account with an active autopayment of the same amount, not past its
+ * until-date (a day in Vladivostok, where the company is), is that autopayment's recurring charge: it is linked and
+ * the autopayment's last_charged_at set, in the same statement. For every other channel the `$2 = 'arsenalpay'`
+ * conditions are one-time filters, so the autopayment table is never read nor written.
  */
 const INSERT_PAYMENT_SQL = `
   WITH account AS (
     SELECT id, status FROM subscriber_account WHERE number = $6
+  ), autopay AS (
+    SELECT autopayment.id FROM autopayment JOIN account ON autopayment.account_id = account.id
+    WHERE $2::text = 'arsenalpay' AND $15::text = 'accepted' AND autopayment.state = 'active'
+      AND autopayment.amount_kopecks = $7::bigint
+      AND (autopayment.until_date IS NULL OR autopayment.until_date >= ($11::timestamptz AT TIME ZONE 'Asia/Vladivostok')::date)
+    ORDER BY autopayment.id LIMIT 1
   ), inserted AS (
     INSERT INTO inbound_payment (id, channel, protocol, profile, external_id, account_number, account_id,
-      amount_kopecks, commission_kopecks, payer_amount_kopecks, provider_time, received_at, request, response, request_id, status)
-    SELECT $1, $2, $3, $4, $5, $6, account.id, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15::"PaymentStatus"
+      amount_kopecks, commission_kopecks, payer_amount_kopecks, provider_time, received_at, request, response, request_id, status,
+      autopayment_id)
+    SELECT $1, $2, $3, $4, $5, $6, account.id, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15::"PaymentStatus",
+      (SELECT id FROM autopay)
     FROM account WHERE account.status = 'active'
     ON CONFLICT (channel, external_id) DO NOTHING
-    RETURNING id
+    RETURNING id, autopayment_id
   ), queued AS (
     -- A pending payment (two-phase channels) is not money yet: its outbox row comes with its confirmation.
     INSERT INTO outbox (topic, payment_id) SELECT 'credit', id FROM inserted WHERE $15 = 'accepted'
+  ), charged AS (
+    UPDATE autopayment SET last_charged_at = $11 WHERE $2::text = 'arsenalpay' AND id = (SELECT autopayment_id FROM inserted)
   )
   SELECT (SELECT status::text FROM account) AS account_status, (SELECT id FROM inserted) AS id`;
 
