@@ -43,6 +43,8 @@ export interface CheckCommand {
   externalId: string | undefined;
   accountNumber: string;
   amountKopecks: bigint | undefined;
+  /** Set by channels with a pre-request (WebMoney's LMI_PAYMENT_NO): an approved check is remembered under it. */
+  intentReference?: string;
 }
 
 /** The provider took money for this account; record it durably and credit it once. */
@@ -61,6 +63,8 @@ export interface PayCommand {
   providerTime: string | undefined;
   /** The request as received, secrets removed: stored on the payment for disputes. */
   request: Record<string, unknown>;
+  /** The pre-request this payment follows, when the channel has one: if one was approved, account and amount must match it. */
+  intentReference?: string;
 }
 
 /**

@@ -39,7 +39,14 @@ function parsePrerequest(request: InboundRequest, profile: WebmoneyProfile): Par
   // notification that follows is acknowledged, never credited (testPaymentsCredit=false).
   return {
     ok: true,
-    command: { kind: "check", externalId: wire.LMI_PAYMENT_NO || undefined, accountNumber: wire.ACCOUNT, amountKopecks: amount.kopecks },
+    command: {
+      kind: "check",
+      externalId: wire.LMI_PAYMENT_NO || undefined,
+      accountNumber: wire.ACCOUNT,
+      amountKopecks: amount.kopecks,
+      // Remembered when approved: the notification for this LMI_PAYMENT_NO must then name the same account and amount.
+      ...(wire.LMI_PAYMENT_NO ? { intentReference: wire.LMI_PAYMENT_NO } : {}),
+    },
   };
 }
 
@@ -82,6 +89,7 @@ function parseNotification(request: InboundRequest, profile: WebmoneyProfile): P
       payerAmountKopecks: undefined,
       providerTime: wire.LMI_SYS_TRANS_DATE,
       request: storedRequest(request.params),
+      ...(wire.LMI_PAYMENT_NO ? { intentReference: wire.LMI_PAYMENT_NO } : {}),
     },
   };
 }

@@ -27,6 +27,8 @@ interface WebmoneyAnswer {
 function answerOf(outcome: Outcome, command: Command): WebmoneyAnswer {
   const account = command.accountNumber ? ` ${command.accountNumber}` : "";
   // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
+  // A notification that contradicts its approved pre-request (another account or amount): refused, nothing credited.
+  if (outcome.kind === "operationRefused") return { success: false, notificationStatus: 400, text: `Платёж не соответствует предварительному запросу: ${outcome.reason}` };
   if (isStepOutcome(outcome)) return { success: false, notificationStatus: 400, text: "Операция не поддерживается." };
   switch (outcome.kind) {
     case "checked":

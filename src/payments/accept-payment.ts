@@ -172,7 +172,34 @@ async function check(deps: IntakeDeps, request: IntakeRequest, command: CheckCom
   const account = await findAccount(deps.pool, command.accountNumber);
   const refusal = refusalFor(account?.status, command.amountKopecks, request.profile);
   if (refusal) return refusal;
+  if (command.intentReference !== undefined && command.amountKopecks !== undefined) {
+    // The provider's pre-request was approved: its payment must come for this account and amount. A repeated
+    // pre-request for the same reference (the payer went back and changed the sum) replaces it.
+    await deps.pool.query({
+      name: "intake-remember-intent",
+      text: `INSERT INTO payment_intent (channel, reference, account_number, amount_kopecks) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (channel, reference) DO UPDATE
+             SET account_number = EXCLUDED.account_number, amount_kopecks = EXCLUDED.amount_kopecks, created_at = now()`,
+      values: [request.source.channel, command.intentReference, command.accountNumber, command.amountKopecks],
+    });
+  }
   return { kind: "checked", account: accountView(account!) };
+}
+
+/** Why a payment contradicts the pre-request approved under its reference; undefined when it matches or there was none. */
+async function intentMismatch(deps: IntakeDeps, request: IntakeRequest, command: PayCommand): Promise<string | undefined> {
+  if (command.intentReference === undefined) return undefined;
+  const { rows } = await deps.pool.query<{ account_number: string; amount_kopecks: string }>({
+    name: "intake-find-intent",
+    text: "SELECT account_number, amount_kopecks FROM payment_intent WHERE channel = $1 AND reference = $2",
+    values: [request.source.channel, command.intentReference],
+  });
+  const intent = rows[0];
+  // No pre-request recorded (the merchant's pre-request is off): the signed notification stands on its own.
+  if (!intent) return undefined;
+  if (intent.account_number !== command.accountNumber) return `the pre-request named account ${intent.account_number}, the payment ${command.accountNumber}`;
+  if (BigInt(intent.amount_kopecks) !== command.amountKopecks) return `the pre-request approved ${intent.amount_kopecks} kopecks, the payment is ${command.amountKopecks}`;
+  return undefined;
 }
 
 /** A pay, or the opening of a pending payment (recorded the same way, but not money until confirmed). */
@@ -184,6 +211,15 @@ async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand
     // Rare: read the account first, so that an unknown account is reported before the sum (as check does).
     const account = await findAccount(pool, command.accountNumber);
     return refuseOrRepeat(deps, request, command, refusalFor(account?.status, command.amountKopecks, request.profile)!);
+  }
+
+  if (command.kind === "pay") {
+    const mismatch = await intentMismatch(deps, request, command);
+    if (mismatch) {
+      // The payment as asked, never recorded (hence id 0): the refusal names what differs.
+      const refusal: Outcome = { kind: "operationRefused", payment: { id: 0n, externalId: command.externalId, accountNumber: command.accountNumber, amountKopecks: command.amountKopecks, receivedAt: new Date() }, reason: mismatch };
+      return refuseOrRepeat(deps, request, command, refusal);
+    }
   }
 
   const payment: PaymentView = {

@@ -67,6 +67,22 @@ describe("WebMoney", () => {
     expect(await hub.hub.db.inboundPayment.count({ where: { channel: "webmoney", externalId: "892001" } })).toBe(1);
   });
 
+  it("when a notification contradicts its approved pre-request (another amount or account), then HTTP 400 and no money; a matching one is credited", async () => {
+    const prerequest = (paymentNo: string, account: string, amount: string) =>
+      post("/webhooks/webmoney", new URLSearchParams({ LMI_PREREQUEST: "1", LMI_PAYEE_PURSE: PURSE, LMI_PAYMENT_AMOUNT: amount, LMI_PAYMENT_NO: paymentNo, LMI_MODE: "0", LMI_PAYER_WM: "404521188333", LMI_PAYER_PURSE: "R366393600555", ACCOUNT: account }).toString());
+    expect(await (await prerequest("90893001", "100083", "150.00")).text()).toBe("YES");
+    const before = await balanceOf("100083");
+    // fields() numbers the payment 90<transNo>: transaction 893001 belongs to pre-request 90893001.
+    const moreMoney = await post("/webhooks/webmoney", new URLSearchParams(fields("893001", "100083", "1500.00")).toString());
+    expect(moreMoney.status).toBe(400);
+    expect(await moreMoney.text()).toContain("предварительному запросу");
+    expect((await post("/webhooks/webmoney", new URLSearchParams(fields("893001", "100084", "150.00")).toString())).status).toBe(400);
+    expect(await hub.hub.db.inboundPayment.count({ where: { channel: "webmoney", externalId: "893001" } })).toBe(0);
+    expect((await post("/webhooks/webmoney", new URLSearchParams(fields("893001", "100083", "150.00")).toString())).status).toBe(200);
+    await waitUntilAllCredited(hub);
+    expect(await balanceOf("100083")).toBe(before + 15000n);
+  });
+
   it("when the hash is forged, the amount changed after signing, or the purse is not ours, then HTTP 400 and no money", async () => {
     const before = await paymentCount();
     const forged = { ...fields("892002", "100080", "150.00"), LMI_HASH: "0".repeat(64) };

@@ -114,7 +114,7 @@ describe("parsing WebMoney pre-requests", () => {
   it("when a pre-request names one of our purses, then it becomes a check of ACCOUNT for LMI_PAYMENT_AMOUNT", () => {
     expect(parse(prerequest)).toEqual({
       ok: true,
-      command: { kind: "check", externalId: "70001", accountNumber: "100080", amountKopecks: 50000n },
+      command: { kind: "check", externalId: "70001", accountNumber: "100080", amountKopecks: 50000n, intentReference: "70001" },
     });
   });
 
@@ -165,6 +165,7 @@ describe("parsing WebMoney payment notifications", () => {
         payerAmountKopecks: undefined,
         providerTime: "20261124 12:31:07",
         request: stored,
+        intentReference: params.LMI_PAYMENT_NO,
       },
     });
   });
@@ -300,7 +301,7 @@ const OUTCOMES: Record<OutcomeKind, { outcome: Outcome; prerequest: string | Reg
   closed: { outcome: { kind: "closed", payment, repeat: false }, prerequest: /^Операция не поддерживается/, notificationStatus: 400 },
   paymentNotFound: { outcome: { kind: "paymentNotFound" }, prerequest: /^Операция не поддерживается/, notificationStatus: 400 },
   reversed: { outcome: { kind: "reversed", payment, amountKopecks: 100n, repeat: false }, prerequest: /^Операция не поддерживается/, notificationStatus: 400 },
-  operationRefused: { outcome: { kind: "operationRefused", payment, reason: "closed" }, prerequest: /^Операция не поддерживается/, notificationStatus: 400 },
+  operationRefused: { outcome: { kind: "operationRefused", payment, reason: "closed" }, prerequest: /^Платёж не соответствует предварительному запросу: closed/, notificationStatus: 400 },
   temporaryFailure: { outcome: { kind: "temporaryFailure" }, prerequest: /^Временная ошибка/, notificationStatus: 503 },
 };
 
