@@ -8,13 +8,15 @@
  * success, 1 some were not (refused, transport errors), 2 a bad call (usage printed).
  *
  * Secrets come from options or the hub's own environment variables (`set -a; . ./.env` works) and are never printed:
- * lines show the path without its query, so neither a bank `hash` nor an SMS `skey` reaches the terminal.
+ * lines show the path without its query, so neither a bank `hash` nor an SMS `skey` reaches the terminal (nor a card
+ * `checksum`).
  */
-import { createHmac, randomInt } from "node:crypto";
+import { createHmac, randomInt, randomUUID } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { bankHash } from "../adapters/bank-xml/verify.ts";
+import { expectedCardChecksum } from "../adapters/card/verify.ts";
 import { formatRubles, parseRubles } from "../adapters/contract/index.ts";
 import { expectedSignature } from "../adapters/qiwi-bill/verify.ts";
 import { expectedSkey, expectedStatusSignature } from "../adapters/sms3116/verify.ts";
@@ -22,7 +24,7 @@ import { expectedLmiHash, expectedLmiHash2 } from "../adapters/webmoney/verify.t
 import { expectedSha1Hash } from "../adapters/yoomoney/verify.ts";
 
 export const USAGE = `usage: npm run simulate -- <channel> [options]
-channels: osmp, bank, webmoney, yoomoney, qiwi-bill, sms
+channels: osmp, bank, webmoney, yoomoney, qiwi-bill, sms, card
 common options: --url http://localhost:3000  --account 100080  --sum 100.00  --id <external id, default: random>
                 --count N (default 1; N payments with consecutive ids)  --concurrency C (default 1)  --repeat R (send each request R times: shows idempotency)
 osmp:      --profile qiwi|office-terminals|vladik|epos  --check (send check instead of pay)  --basic user:password
@@ -31,17 +33,23 @@ webmoney:  --secret (default env WEBMONEY_SECRET_KEY)  --purse (default first of
 yoomoney:  --secret (env YOOMONEY_NOTIFICATION_SECRET)  --test-notification  --codepro  --unaccepted
 qiwi-bill: --secret (env QIWI_BILL_SECRET_KEY)  --site (env QIWI_BILL_SITE_ID)  --status PAID|REJECTED|EXPIRED
 sms:       --service-key (env SMS_SERVICE_KEY)  --api-key (env SMS_API_KEY)  --operator mts  --confirm success|failure|none (default success: after the incoming SMS, send the status callback for it)
+card:      --order <orderNumber> (required: the hub's, e.g. from POST /api/card/orders)  --key (env CARD_CHECKSUM_KEY)  --md-order <acquirer's order id, default: random>
+           --operation deposited|approved|declinedByTimeout|reversed|refunded (default deposited)  --status 1|0 (default 1)  --amount <rubles, sent in kopecks; default: none sent>
 notes: osmp --basic defaults to env OSMP_<PROFILE>_BASIC_USER/_PASSWORD; bank --secret to env BANK_<PROFILE>_HASH_SECRET
        (no hash when neither is set) and bank takes --basic too; webmoney --prerequest sends the pre-request first and
-       the notification only when it answers YES. Prefer the environment for secrets: npm echoes its command line
-       (npm run -s does not). Exit 0 when every answer was the protocol's success, 1 otherwise, 2 on a bad call.`;
+       the notification only when it answers YES. card sends the acquirer's callback about one order the hub registered:
+       --account, --sum, --id, --count and --concurrency are not its options (the order carries them). Prefer the
+       environment for secrets: npm echoes its command line (npm run -s does not). Exit 0 when every answer was the
+       protocol's success, 1 otherwise, 2 on a bad call.`;
 
-const CHANNELS = ["osmp", "bank", "webmoney", "yoomoney", "qiwi-bill", "sms"] as const;
+const CHANNELS = ["osmp", "bank", "webmoney", "yoomoney", "qiwi-bill", "sms", "card"] as const;
 type ChannelName = (typeof CHANNELS)[number];
 const OSMP_PROFILES = ["qiwi", "office-terminals", "vladik", "epos"] as const;
 const BANK_PROFILES = ["sberbank", "primorye"] as const;
 const QIWI_STATUSES = ["PAID", "REJECTED", "EXPIRED"] as const;
 const SMS_CONFIRMS = ["success", "failure", "none"] as const;
+const CARD_OPERATIONS = ["deposited", "approved", "declinedByTimeout", "reversed", "refunded"] as const;
+const CARD_STATUSES = ["1", "0"] as const;
 
 const COMMON_OPTIONS = ["url", "account", "sum", "id", "count", "concurrency", "repeat", "help"];
 const CHANNEL_OPTIONS: Record<ChannelName, string[]> = {
@@ -51,6 +59,11 @@ const CHANNEL_OPTIONS: Record<ChannelName, string[]> = {
   yoomoney: ["secret", "test-notification", "codepro", "unaccepted"],
   "qiwi-bill": ["secret", "site", "status"],
   sms: ["service-key", "api-key", "operator", "confirm"],
+  card: ["order", "md-order", "operation", "status", "amount", "key"],
+};
+/** Common options a channel does not take: a card callback is about one order, whose account and sum the hub holds. */
+const NOT_COMMON_FOR: Partial<Record<ChannelName, string[]>> = {
+  card: ["account", "sum", "id", "count", "concurrency"],
 };
 
 const OPTIONS = {
@@ -78,6 +91,11 @@ const OPTIONS = {
   "api-key": { type: "string" },
   operator: { type: "string" },
   confirm: { type: "string" },
+  order: { type: "string" },
+  "md-order": { type: "string" },
+  operation: { type: "string" },
+  amount: { type: "string" },
+  key: { type: "string" },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -161,7 +179,8 @@ function parseCall(argv: string[], env: Env): Settings | "help" {
   const channel = positionals[0] as ChannelName;
   // Not echoed: a misplaced argument may be a secret.
   if (!CHANNELS.includes(channel)) throw new UsageError(`unknown channel: the first argument must be one of ${CHANNELS.join(", ")}`);
-  const allowed = new Set([...COMMON_OPTIONS, ...CHANNEL_OPTIONS[channel]]);
+  const notCommon = NOT_COMMON_FOR[channel] ?? [];
+  const allowed = new Set([...COMMON_OPTIONS.filter((name) => !notCommon.includes(name)), ...CHANNEL_OPTIONS[channel]]);
   for (const name of Object.keys(values)) {
     if (!allowed.has(name)) throw new UsageError(`--${name} is not an option of ${channel}`);
   }
@@ -257,6 +276,24 @@ function parseCall(argv: string[], env: Env): Settings | "help" {
       const operator = text("operator") ?? "mts";
       if (!/^[\p{L}\p{N}_.\-]{1,32}$/u.test(operator)) throw new UsageError("--operator must be an operator name such as mts, beeline, megafon, tele2");
       flow = smsFlow({ serviceKey, apiKey, operator, confirm, account, sum });
+      break;
+    }
+    case "card": {
+      const orderNumber = text("order");
+      if (orderNumber === undefined || orderNumber === "") throw new UsageError("card needs the hub's orderNumber of the order: give --order (POST /api/card/orders answers it)");
+      const mdOrder = text("md-order") ?? randomUUID();
+      if (mdOrder === "") throw new UsageError("--md-order must not be empty");
+      const operation = choice("operation", CARD_OPERATIONS, "deposited");
+      const status = choice("status", CARD_STATUSES, "1");
+      const key = required("key", "CARD_CHECKSUM_KEY", "the checksum key");
+      const amountText = text("amount");
+      let amountKopecks: string | undefined;
+      if (amountText !== undefined) {
+        const amount = parseRubles(amountText);
+        if (!amount.ok) throw new UsageError(`--amount must be rubles such as 500.00: ${amount.reason}`);
+        amountKopecks = amount.kopecks.toString();
+      }
+      flow = cardFlow({ key, orderNumber, mdOrder, operation, status, amountKopecks });
       break;
     }
   }
@@ -554,6 +591,22 @@ function smsFlow(options: { serviceKey: string; apiKey: string; operator: string
         }
         return { outcome: answer.status >= 500 ? "error" : refusedUnless(answer.status === 200 && result === "ok"), result: flat(answer.body) };
       },
+    );
+  };
+}
+
+function cardFlow(options: { key: string; orderNumber: string; mdOrder: string; operation: string; status: string; amountKopecks: string | undefined }): Flow {
+  // One order's callback, the same on every repeat: the flow's id is not used (the order is named by --order).
+  return async (_id, exchange) => {
+    const params: Record<string, string> = { mdOrder: options.mdOrder, orderNumber: options.orderNumber, operation: options.operation, status: options.status };
+    if (options.amountKopecks !== undefined) params.amount = options.amountKopecks;
+    const query = new URLSearchParams({ ...params, checksum: expectedCardChecksum(params, options.key)! });
+    const keys: Record<string, string> = { orderNumber: options.orderNumber, mdOrder: options.mdOrder, status: options.status };
+    if (options.amountKopecks !== undefined) keys.amount = options.amountKopecks;
+    await exchange(
+      { method: "GET", path: "/webhooks/card", query: query.toString(), headers: {}, what: `callback ${options.operation}`, keys },
+      // The acquirer reads only the HTTP status: 200 is "handled", anything else makes it repeat the callback.
+      (answer) => ({ outcome: answer.status >= 500 ? "error" : refusedUnless(answer.status === 200), result: quoted(answer.body) }),
     );
   };
 }

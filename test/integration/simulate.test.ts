@@ -2,9 +2,10 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import nock from "nock";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runSimulator } from "../../scripts/simulate.ts";
-import { expectLedgerConsistent, startTestHub, waitUntilAllCredited, type TestHub } from "../support/test-hub.ts";
+import { expectLedgerConsistent, startTestHub, waitFor, waitUntilAllCredited, type TestHub } from "../support/test-hub.ts";
 
 // The provider simulator (`npm run simulate`) against a real hub: for every channel, a payment sent twice (--repeat 2)
 // is answered the protocol's success both times and credits the account exactly once; a wrong secret exits 1.
@@ -23,15 +24,56 @@ const SECRETS = {
   QIWI_BILL_SITE_ID: "alliance-site",
   SMS_SERVICE_KEY: "sms-service-key",
   SMS_API_KEY: "sms-api-key",
+  CARD_CHECKSUM_KEY: "card-checksum-key",
+};
+
+/** The card acquirer (played by nock, as in card.test.ts: only the acquirer; the hub on localhost is real). */
+const ACQUIRER = "https://acquirer.test";
+const ACQUIRER_API_PATH = "/payment/rest";
+const CARD_ACQUIRER = {
+  CARD_API_URL: `${ACQUIRER}${ACQUIRER_API_PATH}`,
+  CARD_API_USERNAME: "alliance-api",
+  CARD_API_PASSWORD: "acquirer-password-123",
+  CARD_RETURN_URL: "https://alliance.test/pay/card/done",
+  // The poller's round is far away: only the simulator's callbacks (and the poll after a bad checksum) settle orders.
+  CARD_POLL_INTERVAL_MS: "3600000",
 };
 
 let hub: TestHub;
 beforeAll(async () => {
-  hub = await startTestHub(SECRETS);
+  nock.disableNetConnect();
+  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+  hub = await startTestHub({ ...SECRETS, ...CARD_ACQUIRER });
 });
 afterAll(async () => {
   await hub?.stop();
+  nock.enableNetConnect();
 });
+afterEach(() => {
+  nock.cleanAll();
+});
+
+const form = (body: unknown) => Object.fromEntries(new URLSearchParams(String(body)));
+
+/** POST /api/card/orders with register.do mocked exactly as card.test.ts does: answers the hub's orderNumber. */
+async function cardOrder(account: string, amount: string): Promise<string> {
+  const scope = nock(ACQUIRER)
+    .post(`${ACQUIRER_API_PATH}/register.do`)
+    .reply(200, (_uri, body) => {
+      const orderId = `md-${form(body).orderNumber}`;
+      return { orderId, formUrl: `${ACQUIRER}/payment/merchants/alliance/payment_ru.html?mdOrder=${orderId}` };
+    });
+  const response = await fetch(`${hub.url}/api/card/orders`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${hub.config.adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ account, amount }),
+  });
+  expect(response.status).toBe(201);
+  expect(scope.isDone()).toBe(true);
+  return ((await response.json()) as { orderNumber: string }).orderNumber;
+}
+const cardPayment = (orderNumber: string) =>
+  hub.hub.db.inboundPayment.findUniqueOrThrow({ where: { channel_externalId: { channel: "card", externalId: orderNumber } } });
 
 const balanceOf = async (number: string) => (await hub.hub.db.subscriberAccount.findUniqueOrThrow({ where: { number } })).balanceKopecks;
 
@@ -74,6 +116,20 @@ describe("each channel, sent twice, credits the sum once", () => {
     });
   }
 
+  it("card (the acquirer's deposited callback for an order the hub registered)", async () => {
+    const orderNumber = await cardOrder("100083", "123.45");
+    const before = await balanceOf("100083");
+    const { code, lines } = await simulate(["card", "--order", orderNumber, "--amount", "123.45", "--repeat", "2"]);
+    expect(code, lines.join("\n")).toBe(0);
+    expect(lines[0]).toMatch(new RegExp(`^card GET /webhooks/card callback deposited #1 orderNumber=${orderNumber} mdOrder=\\S+ status=1 amount=12345 -> HTTP 200 "OK" \\[ok\\]$`));
+    expect(lines[1]).toMatch(/ #2 .* -> HTTP 200 "OK" \[ok\]$/);
+    expect(lines.at(-1)).toMatch(/^summary: card, 1 payment x 2: sent 2, answered OK 2, refused 0, errors 0 /);
+    await waitUntilAllCredited(hub);
+    expect(await balanceOf("100083")).toBe(before + 12345n);
+    expect((await cardPayment(orderNumber)).status).toBe("credited");
+    await expectLedgerConsistent(hub);
+  });
+
   it("the repeat of an OSMP pay and of a bank payment carries the first answer's id", async () => {
     const osmp = await simulate(["osmp", "--id", "7101", "--account", "100084", "--sum", "10.00", "--repeat", "2"]);
     expect(osmp.lines[0]).toMatch(/^osmp GET \/webhooks\/osmp\/qiwi pay #1 txn_id=7101 account=100084 sum=10\.00 -> HTTP 200 result=0 prv_txn=\d+ comment="OK" \[ok\]$/);
@@ -97,9 +153,35 @@ describe("failures", () => {
     expect(await balanceOf("100080")).toBe(before);
   });
 
+  it("when the card checksum key is wrong, then the hub refuses (403), nothing is credited, and the exit code is 1; the key is not printed", async () => {
+    const orderNumber = await cardOrder("100081", "60.00");
+    const before = await balanceOf("100081");
+    // A callback failing its checksum makes the hub ask the acquirer for the order: still waiting for the payer.
+    const asked: string[] = [];
+    nock(ACQUIRER)
+      .persist()
+      .post(`${ACQUIRER_API_PATH}/getOrderStatusExtended.do`)
+      .reply(200, (_uri, body) => {
+        asked.push(form(body).orderId ?? "");
+        return { errorCode: "0", errorMessage: "Успешно", orderNumber, orderStatus: 0, amount: 6000 };
+      });
+    const { code, lines } = await simulate(["card", "--key", "not-the-checksum-key", "--order", orderNumber, "--md-order", `md-${orderNumber}`, "--amount", "60.00"]);
+    expect(code).toBe(1);
+    expect(lines[0]).toMatch(/^card GET \/webhooks\/card callback deposited orderNumber=\S+ mdOrder=\S+ status=1 amount=6000 -> HTTP 403 .*\[REFUSED\]$/);
+    expect(lines.join("\n")).not.toContain("not-the-checksum-key");
+    await waitFor("the hub to poll the order", async () => asked.length > 0, 10_000);
+    expect(asked[0]).toBe(`md-${orderNumber}`);
+    expect((await cardPayment(orderNumber)).status).toBe("pending");
+    await waitUntilAllCredited(hub);
+    expect(await balanceOf("100081")).toBe(before);
+  });
+
   it("when the call is bad, then the usage and exit code 2; an unreachable hub is an error, exit 1", async () => {
     expect((await simulate(["paypal"])).code).toBe(2);
     expect((await simulate(["osmp", "--secret", "x"])).code).toBe(2);
+    expect((await simulate(["card"])).code).toBe(2);
+    expect((await simulate(["card", "--order", "card-x", "--sum", "1.00"])).code).toBe(2);
+    expect((await simulate(["card", "--order", "card-x", "--operation", "paid"])).code).toBe(2);
     const lines: string[] = [];
     expect(await runSimulator(["qiwi-bill", "--url", hub.url], {}, (line) => lines.push(line))).toBe(2);
     expect(lines[0]).toContain("QIWI_BILL_SECRET_KEY");
