@@ -1,6 +1,7 @@
 import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from "axios";
 import { z } from "zod";
 import { parseRubles } from "../../adapters/contract/index.ts";
+import { withProviderRetries, type Attempt } from "../http/provider-retry.ts";
 
 /**
  * ArsenalPay's REST API for autopayments (PROTOCOLS.md §3), the calls payhub makes:
@@ -139,25 +140,20 @@ export function createArsenalpayApiClient(options: ArsenalpayApiClientOptions): 
 
   /** One request with retries of timeouts, lost connections and 5xx; any answer below 500 is returned as it is. */
   async function send(what: string, request: AxiosRequestConfig): Promise<{ response: AxiosResponse; attempts: number }> {
-    for (let attempt = 1; ; attempt++) {
-      let problem: string;
-      let httpStatus: number | undefined;
-      try {
+    const { value, attempts: tried } = await withProviderRetries(
+      { attempts, backoffMs, timeoutMs: http.defaults.timeout },
+      async (): Promise<Attempt<AxiosResponse>> => {
         const response = await http.request(request);
-        if (response.status < 500) return { response, attempts: attempt };
-        httpStatus = response.status;
-        problem = `HTTP ${response.status}${saidIn(response)}`;
-      } catch (error) {
-        if (!axios.isAxiosError(error) || error.response !== undefined) throw error;
-        // The axios error carries the request with its Authorization header: only its code is kept.
-        const code = error.code ?? "network error";
-        problem = code === "ETIMEDOUT" || code === "ECONNABORTED" ? `no answer within ${http.defaults.timeout} ms` : `no answer (${code})`;
-      }
-      if (attempt >= attempts) {
-        throw new ArsenalpayApiError("unavailable", `ArsenalPay is unavailable: ${what} failed after ${attempt} attempts, last: ${problem}`, { httpStatus, attempts: attempt });
-      }
-      await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)));
-    }
+        if (response.status < 500) return { ok: true, value: response };
+        return { ok: false, problem: { httpStatus: response.status, what: `HTTP ${response.status}${saidIn(response)}` } };
+      },
+      (last, attemptsMade) =>
+        new ArsenalpayApiError("unavailable", `ArsenalPay is unavailable: ${what} failed after ${attemptsMade} attempts, last: ${last.what}`, {
+          httpStatus: last.httpStatus,
+          attempts: attemptsMade,
+        }),
+    );
+    return { response: value, attempts: tried };
   }
 
   async function fetchToken(): Promise<string> {

@@ -1,5 +1,6 @@
 import axios, { type AxiosInstance } from "axios";
 import { z } from "zod";
+import { withProviderRetries, type Attempt } from "../http/provider-retry.ts";
 
 /**
  * The card acquirer's REST API, the two calls payhub makes (PROTOCOLS.md §4; modeled on Sberbank internet acquiring,
@@ -118,41 +119,32 @@ export function createCardAcquirerClient(options: CardAcquirerClientOptions): Ca
   /** One call with retries of timeouts, transport failures and 5xx; an errorCode ≠ 0 is a refusal. */
   async function call(method: string, fields: Record<string, string>, what: string): Promise<{ data: Record<string, unknown>; httpStatus: number; attempts: number }> {
     const body = new URLSearchParams({ userName: options.userName, password: options.password, ...fields }).toString();
-    for (let attempt = 1; ; attempt++) {
-      let lastProblem: { httpStatus?: number; what: string };
-      try {
+    const { value, attempts: tried } = await withProviderRetries(
+      { attempts, backoffMs, timeoutMs: http.defaults.timeout },
+      async (attempt): Promise<Attempt<{ data: Record<string, unknown>; httpStatus: number }>> => {
         const response = await http.post(`/${method}`, body, { responseType: "json" });
         const data = (response.data && typeof response.data === "object" ? response.data : {}) as Record<string, unknown>;
         const errorCode = errorCodeOf(data.errorCode);
         const errorMessage = typeof data.errorMessage === "string" ? clean(data.errorMessage) : undefined;
         const said = [errorCode, errorMessage].filter((part) => part !== undefined && part !== "").join(": ");
-        if (response.status >= 500) {
-          lastProblem = { httpStatus: response.status, what: `HTTP ${response.status}${said ? ` ${said}` : ""}` };
-        } else if (response.status >= 300 || (errorCode !== undefined && errorCode !== "0")) {
+        if (response.status >= 500) return { ok: false, problem: { httpStatus: response.status, what: `HTTP ${response.status}${said ? ` ${said}` : ""}` } };
+        if (response.status >= 300 || (errorCode !== undefined && errorCode !== "0")) {
           throw new CardAcquirerError("refused", `the acquirer refused ${what}: HTTP ${response.status}${said ? ` errorCode ${said}` : ""}`, {
             httpStatus: response.status,
             errorCode,
             errorMessage,
             attempts: attempt,
           });
-        } else {
-          return { data, httpStatus: response.status, attempts: attempt };
         }
-      } catch (error) {
-        if (error instanceof CardAcquirerError) throw error;
-        if (!axios.isAxiosError(error) || error.response !== undefined) throw error;
-        // The axios error carries the request body (the password): only its code is kept.
-        const code = error.code ?? "network error";
-        lastProblem = { what: code === "ETIMEDOUT" || code === "ECONNABORTED" ? `no answer within ${http.defaults.timeout} ms` : `no answer (${code})` };
-      }
-      if (attempt >= attempts) {
-        throw new CardAcquirerError("unavailable", `the acquirer is unavailable: ${what} failed after ${attempt} attempts, last: ${lastProblem.what}`, {
-          httpStatus: lastProblem.httpStatus,
-          attempts: attempt,
-        });
-      }
-      await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)));
-    }
+        return { ok: true, value: { data, httpStatus: response.status } };
+      },
+      (last, attemptsMade) =>
+        new CardAcquirerError("unavailable", `the acquirer is unavailable: ${what} failed after ${attemptsMade} attempts, last: ${last.what}`, {
+          httpStatus: last.httpStatus,
+          attempts: attemptsMade,
+        }),
+    );
+    return { ...value, attempts: tried };
   }
 
   return {

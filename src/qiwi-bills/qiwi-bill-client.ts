@@ -1,6 +1,7 @@
 import axios, { type AxiosInstance } from "axios";
 import { z } from "zod";
 import { formatRubles } from "../../adapters/contract/index.ts";
+import { withProviderRetries, type Attempt } from "../http/provider-retry.ts";
 
 /**
  * QIWI's bill payments API, the one call payhub makes: issue a bill (PROTOCOLS.md §8; QIWI's "Invoice Issue by API").
@@ -127,9 +128,10 @@ export function createQiwiBillClient(options: QiwiBillClientOptions): QiwiBillCl
         ...(bill.customFields ? { customFields: bill.customFields } : {}),
       };
 
-      for (let attempt = 1; ; attempt++) {
-        let lastProblem: { httpStatus?: number; errorCode?: string; description?: string; traceId?: string; what: string };
-        try {
+      // Safe to repeat: QIWI keys the bill by its billId, so a PUT that did reach it cannot become a second bill.
+      const { value } = await withProviderRetries(
+        { attempts, backoffMs, timeoutMs: http.defaults.timeout },
+        async (attempt): Promise<Attempt<IssuedBillAnswer>> => {
           const response = await http.put(path, body);
           if (response.status >= 200 && response.status < 300) {
             const answer = BillAnswer.safeParse(response.data);
@@ -140,33 +142,31 @@ export function createQiwiBillClient(options: QiwiBillClientOptions): QiwiBillCl
                 attempts: attempt,
               });
             }
-            return { billId: answer.data.billId, payUrl: answer.data.payUrl, status: answer.data.status.value, attempts: attempt };
+            return { ok: true, value: { billId: answer.data.billId, payUrl: answer.data.payUrl, status: answer.data.status.value, attempts: attempt } };
           }
           const error = ErrorAnswer.safeParse(response.data);
           const fields = error.success ? error.data : {};
           const description = fields.description === undefined ? undefined : withoutSecret(fields.description);
           const said = [fields.errorCode, description].filter((part) => part !== undefined && part !== "").join(": ");
-          const problem = { httpStatus: response.status, errorCode: fields.errorCode, description, traceId: fields.traceId };
           if (response.status < 500) {
             // A 4xx (or an unexpected 3xx) is QIWI's considered answer about this request: the same request gets it again.
-            throw new QiwiBillApiError("refused", `QIWI refused bill ${bill.billId}: HTTP ${response.status}${said ? ` ${said}` : ""}`, { ...problem, attempts: attempt });
+            throw new QiwiBillApiError("refused", `QIWI refused bill ${bill.billId}: HTTP ${response.status}${said ? ` ${said}` : ""}`, {
+              httpStatus: response.status,
+              errorCode: fields.errorCode,
+              description,
+              traceId: fields.traceId,
+              attempts: attempt,
+            });
           }
-          lastProblem = { ...problem, what: `HTTP ${response.status}${said ? ` ${said}` : ""}` };
-        } catch (error) {
-          if (error instanceof QiwiBillApiError) throw error;
-          // Only the transport's failure is retried; anything else is a fault of ours and surfaces as it is.
-          if (!axios.isAxiosError(error) || error.response !== undefined) throw error;
-          // The axios error carries the request, Authorization header included: only its code is kept.
-          const code = error.code ?? "network error";
-          lastProblem = { what: code === "ETIMEDOUT" || code === "ECONNABORTED" ? `no answer within ${http.defaults.timeout} ms` : `no answer (${code})` };
-        }
-        if (attempt >= attempts) {
-          const { what, ...details } = lastProblem;
-          throw new QiwiBillApiError("unavailable", `QIWI is unavailable: bill ${bill.billId} not issued after ${attempt} attempts, last: ${what}`, { ...details, attempts: attempt });
-        }
-        // Safe to repeat: QIWI keys the bill by its billId, so a PUT that did reach it cannot become a second bill.
-        await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)));
-      }
+          return { ok: false, problem: { httpStatus: response.status, what: `HTTP ${response.status}${said ? ` ${said}` : ""}` } };
+        },
+        (last, tried) =>
+          new QiwiBillApiError("unavailable", `QIWI is unavailable: bill ${bill.billId} not issued after ${tried} attempts, last: ${last.what}`, {
+            httpStatus: last.httpStatus,
+            attempts: tried,
+          }),
+      );
+      return value;
     },
   };
 }
