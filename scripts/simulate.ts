@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { bankHash } from "../adapters/bank-xml/verify.ts";
 import { expectedCardChecksum } from "../adapters/card/verify.ts";
+import { expectedArsenalpaySign } from "../adapters/arsenalpay/verify.ts";
 import { formatRubles, parseRubles } from "../adapters/contract/index.ts";
 import { expectedSignature } from "../adapters/qiwi-bill/verify.ts";
 import { expectedSkey, expectedStatusSignature } from "../adapters/sms3116/verify.ts";
@@ -24,7 +25,7 @@ import { expectedLmiHash, expectedLmiHash2 } from "../adapters/webmoney/verify.t
 import { expectedSha1Hash } from "../adapters/yoomoney/verify.ts";
 
 export const USAGE = `usage: npm run simulate -- <channel> [options]
-channels: osmp, bank, webmoney, yoomoney, qiwi-bill, sms, card
+channels: osmp, bank, webmoney, yoomoney, qiwi-bill, sms, card, arsenalpay
 common options: --url http://localhost:3000  --account 100080  --sum 100.00  --id <external id, default: random>
                 --count N (default 1; N payments with consecutive ids)  --concurrency C (default 1)  --repeat R (send each request R times: shows idempotency)
 osmp:      --profile qiwi|office-terminals|vladik|epos  --check (send check instead of pay)  --basic user:password
@@ -35,6 +36,8 @@ qiwi-bill: --secret (env QIWI_BILL_SECRET_KEY)  --site (env QIWI_BILL_SITE_ID)  
 sms:       --service-key (env SMS_SERVICE_KEY)  --api-key (env SMS_API_KEY)  --operator mts  --confirm success|failure|none (default success: after the incoming SMS, send the status callback for it)
 card:      --order <orderNumber> (required: the hub's, e.g. from POST /api/card/orders)  --key (env CARD_CHECKSUM_KEY)  --md-order <acquirer's order id, default: random>
            --operation deposited|approved|declinedByTimeout|reversed|refunded (default deposited)  --status 1|0 (default 1)  --amount <rubles, sent in kopecks; default: none sent>
+arsenalpay: --key (env ARSENALPAY_CALLBACK_KEY)  --merchant (env ARSENALPAY_MERCHANT_ID, else 166301)
+           --function check|payment|hold|cancel|refund|reverse (default payment; --id is the RRN)  --json (sends FORMAT=json)
 notes: osmp --basic defaults to env OSMP_<PROFILE>_BASIC_USER/_PASSWORD; bank --secret to env BANK_<PROFILE>_HASH_SECRET
        (no hash when neither is set) and bank takes --basic too; webmoney --prerequest sends the pre-request first and
        the notification only when it answers YES. card sends the acquirer's callback about one order the hub registered:
@@ -42,7 +45,7 @@ notes: osmp --basic defaults to env OSMP_<PROFILE>_BASIC_USER/_PASSWORD; bank --
        environment for secrets: npm echoes its command line (npm run -s does not). Exit 0 when every answer was the
        protocol's success, 1 otherwise, 2 on a bad call.`;
 
-const CHANNELS = ["osmp", "bank", "webmoney", "yoomoney", "qiwi-bill", "sms", "card"] as const;
+const CHANNELS = ["osmp", "bank", "webmoney", "yoomoney", "qiwi-bill", "sms", "card", "arsenalpay"] as const;
 type ChannelName = (typeof CHANNELS)[number];
 const OSMP_PROFILES = ["qiwi", "office-terminals", "vladik", "epos"] as const;
 const BANK_PROFILES = ["sberbank", "primorye"] as const;
@@ -50,6 +53,7 @@ const QIWI_STATUSES = ["PAID", "REJECTED", "EXPIRED"] as const;
 const SMS_CONFIRMS = ["success", "failure", "none"] as const;
 const CARD_OPERATIONS = ["deposited", "approved", "declinedByTimeout", "reversed", "refunded"] as const;
 const CARD_STATUSES = ["1", "0"] as const;
+const ARSENALPAY_FUNCTIONS = ["check", "payment", "hold", "cancel", "refund", "reverse"] as const;
 
 const COMMON_OPTIONS = ["url", "account", "sum", "id", "count", "concurrency", "repeat", "help"];
 const CHANNEL_OPTIONS: Record<ChannelName, string[]> = {
@@ -60,6 +64,7 @@ const CHANNEL_OPTIONS: Record<ChannelName, string[]> = {
   "qiwi-bill": ["secret", "site", "status"],
   sms: ["service-key", "api-key", "operator", "confirm"],
   card: ["order", "md-order", "operation", "status", "amount", "key"],
+  arsenalpay: ["key", "merchant", "function", "json"],
 };
 /** Common options a channel does not take: a card callback is about one order, whose account and sum the hub holds. */
 const NOT_COMMON_FOR: Partial<Record<ChannelName, string[]>> = {
@@ -96,6 +101,9 @@ const OPTIONS = {
   operation: { type: "string" },
   amount: { type: "string" },
   key: { type: "string" },
+  merchant: { type: "string" },
+  function: { type: "string" },
+  json: { type: "boolean" },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -294,6 +302,13 @@ function parseCall(argv: string[], env: Env): Settings | "help" {
         amountKopecks = amount.kopecks.toString();
       }
       flow = cardFlow({ key, orderNumber, mdOrder, operation, status, amountKopecks });
+      break;
+    }
+    case "arsenalpay": {
+      const key = required("key", "ARSENALPAY_CALLBACK_KEY", "the callback key");
+      const merchant = text("merchant") ?? fromEnv("ARSENALPAY_MERCHANT_ID") ?? "166301";
+      if (merchant === "") throw new UsageError("--merchant must not be empty");
+      flow = arsenalpayFlow({ key, merchant, fn: choice("function", ARSENALPAY_FUNCTIONS, "payment"), json: flag("json"), account, sum });
       break;
     }
   }
@@ -607,6 +622,36 @@ function cardFlow(options: { key: string; orderNumber: string; mdOrder: string; 
       { method: "GET", path: "/webhooks/card", query: query.toString(), headers: {}, what: `callback ${options.operation}`, keys },
       // The acquirer reads only the HTTP status: 200 is "handled", anything else makes it repeat the callback.
       (answer) => ({ outcome: answer.status >= 500 ? "error" : refusedUnless(answer.status === 200), result: quoted(answer.body) }),
+    );
+  };
+}
+
+function arsenalpayFlow(options: { key: string; merchant: string; fn: string; json: boolean; account: string; sum: string }): Flow {
+  // check answers YES (NO for an unknown account), every other function OK (ERR when refused).
+  const expected = options.fn === "check" ? "YES" : "OK";
+  return async (rrn, exchange) => {
+    const at = clockAt(MOSCOW);
+    const signed = { ID: options.merchant, FUNCTION: options.fn, RRN: rrn, PAYER: "427600******1234", AMOUNT: options.sum, ACCOUNT: options.account, STATUS: options.fn };
+    const params: Record<string, string> = {
+      ...signed,
+      DATETIME: `${at.year}-${at.month}-${at.day}T${at.hour}:${at.minute}:${at.second}${at.offset}`,
+      SIGN: expectedArsenalpaySign(signed, options.key),
+    };
+    if (options.json) params.FORMAT = "json";
+    await exchange(
+      { method: "POST", path: "/webhooks/arsenalpay", headers: FORM, body: new URLSearchParams(params).toString(), what: options.fn, keys: { RRN: rrn, ACCOUNT: options.account, AMOUNT: options.sum } },
+      (answer) => {
+        if (answer.status >= 500) return { outcome: "error", result: quoted(answer.body) };
+        let word: unknown = answer.body;
+        if (options.json && answer.status === 200) {
+          try {
+            word = (JSON.parse(answer.body) as { response?: unknown }).response;
+          } catch {
+            return unreadable(answer);
+          }
+        }
+        return { outcome: refusedUnless(answer.status === 200 && word === expected), result: options.json ? flat(answer.body) : quoted(answer.body) };
+      },
     );
   };
 }

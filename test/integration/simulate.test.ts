@@ -25,6 +25,8 @@ const SECRETS = {
   SMS_SERVICE_KEY: "sms-service-key",
   SMS_API_KEY: "sms-api-key",
   CARD_CHECKSUM_KEY: "card-checksum-key",
+  ARSENALPAY_CALLBACK_KEY: "arsenalpay-callback-key",
+  ARSENALPAY_MERCHANT_ID: "166301",
 };
 
 /** The card acquirer (played by nock, as in card.test.ts: only the acquirer; the hub on localhost is real). */
@@ -127,6 +129,24 @@ describe("each channel, sent twice, credits the sum once", () => {
     await waitUntilAllCredited(hub);
     expect(await balanceOf("100083")).toBe(before + 12345n);
     expect((await cardPayment(orderNumber)).status).toBe("credited");
+    await expectLedgerConsistent(hub);
+  });
+
+  it("arsenalpay (a payment callback; a wrong key is refused and exits 1, the key not printed)", async () => {
+    const before = await balanceOf("100084");
+    const { code, lines } = await simulate(["arsenalpay", "--id", "ap-7008", "--account", "100084", "--sum", "250.00", "--repeat", "2"]);
+    expect(code, lines.join("\n")).toBe(0);
+    expect(lines[0]).toMatch(/^arsenalpay POST \/webhooks\/arsenalpay payment #1 RRN=ap-7008 ACCOUNT=100084 AMOUNT=250\.00 -> HTTP 200 "OK" \[ok\]$/);
+    expect(lines[1]).toMatch(/ #2 .* -> HTTP 200 "OK" \[ok\]$/);
+    expect(lines.at(-1)).toMatch(/^summary: arsenalpay, 1 payment x 2: sent 2, answered OK 2, refused 0, errors 0 /);
+    await waitUntilAllCredited(hub);
+    expect(await balanceOf("100084")).toBe(before + 25000n);
+    const wrong = await simulate(["arsenalpay", "--key", "not-the-callback-key", "--id", "ap-7009", "--account", "100084", "--sum", "250.00"]);
+    expect(wrong.code, wrong.lines.join("\n")).toBe(1);
+    expect(wrong.lines[0]).toMatch(/RRN=ap-7009 .*\[REFUSED\]$/);
+    expect(wrong.lines.join("\n")).not.toContain("not-the-callback-key");
+    await waitUntilAllCredited(hub);
+    expect(await balanceOf("100084")).toBe(before + 25000n);
     await expectLedgerConsistent(hub);
   });
 
