@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type Router } from "express";
+import { AccountField, RublesField } from "../api/request-fields.ts";
 import { z } from "zod";
-import { formatRubles, parseRubles } from "../../adapters/contract/index.ts";
-import { AccountNumber } from "../accounts/account-input.ts";
+import { formatRubles } from "../../adapters/contract/index.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db.ts";
 import type { IntakeDeps } from "../payments/accept-payment.ts";
@@ -9,18 +9,9 @@ import { CardAcquirerError } from "./acquirer-client.ts";
 import { cardAcquirerClientOf, cardChannelProfile } from "./channel.ts";
 import { registerCardOrder } from "./register-order.ts";
 
-const requiredAs = (type: string) => (issue: { input: unknown }) => (issue.input === undefined ? "is required" : `must be ${type}`);
-
 const OrderBody = z.object({
-  account: z.string({ error: requiredAs("a string of 1 to 12 digits") }).pipe(AccountNumber),
-  amount: z.string({ error: requiredAs('a string of rubles, like "500.00"') }).transform((text, ctx) => {
-    const parsed = parseRubles(text);
-    if (!parsed.ok) {
-      ctx.addIssue({ code: "custom", message: `${parsed.reason} (write it like "500.00")` });
-      return z.NEVER;
-    }
-    return parsed.kopecks;
-  }),
+  account: AccountField,
+  amount: RublesField,
 });
 
 /** POST /api/card/orders: registers a card order at the acquirer and records it as a pending payment. */

@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type Router } from "express";
+import { AccountField, RublesField, requiredAs } from "../api/request-fields.ts";
 import { z } from "zod";
-import { formatRubles, parseRubles } from "../../adapters/contract/index.ts";
-import { AccountNumber } from "../accounts/account-input.ts";
+import { formatRubles } from "../../adapters/contract/index.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db.ts";
 import { MAX_BILL_LIFETIME_MINUTES, issueQiwiBill } from "./issue-bill.ts";
@@ -10,20 +10,9 @@ import { QiwiBillApiError, createQiwiBillClient, type QiwiBillClient } from "./q
 /** Text without control characters: QIWI shows the comment on its payment form. */
 const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]*$/;
 
-/** "is required" for a missing field, the type otherwise: the message names what to fix. */
-const requiredAs = (type: string) => (issue: { input: unknown }) => (issue.input === undefined ? "is required" : `must be ${type}`);
-
 const IssueBillBody = z.object({
-  account: z.string({ error: requiredAs("a string of 1 to 12 digits") }).pipe(AccountNumber),
-  // Rubles as a string, as everywhere in payhub: read by the one strict parser, never through a float.
-  amount: z.string({ error: requiredAs('a string of rubles, like "500.00"') }).transform((text, ctx) => {
-    const parsed = parseRubles(text);
-    if (!parsed.ok) {
-      ctx.addIssue({ code: "custom", message: `${parsed.reason} (write it like "500.00")` });
-      return z.NEVER;
-    }
-    return parsed.kopecks;
-  }),
+  account: AccountField,
+  amount: RublesField,
   comment: z
     .string({ error: requiredAs("a string") })
     .trim()
