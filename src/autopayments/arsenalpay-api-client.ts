@@ -1,7 +1,7 @@
-import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from "axios";
+import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from "axios";
 import { z } from "zod";
 import { parseRubles } from "../../adapters/contract/index.ts";
-import { withProviderRetries, type Attempt } from "../http/provider-retry.ts";
+import { createProviderHttp, withProviderRetries, type Attempt } from "../http/provider-retry.ts";
 
 /**
  * ArsenalPay's REST API for autopayments (PROTOCOLS.md §3), the calls payhub makes:
@@ -113,15 +113,7 @@ export function createArsenalpayApiClient(options: ArsenalpayApiClientOptions): 
   const backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
   const marginMs = options.tokenMarginMs ?? DEFAULT_TOKEN_MARGIN_MS;
   const now = options.now ?? Date.now;
-  const http: AxiosInstance = axios.create({
-    baseURL: options.baseUrl.replace(/\/+$/, ""),
-    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    // A redirect would carry the credentials or the token to wherever it points.
-    maxRedirects: 0,
-    validateStatus: () => true,
-    transitional: { clarifyTimeoutError: true },
-    headers: { Accept: "application/json" },
-  });
+  const http: AxiosInstance = createProviderHttp(options.baseUrl, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, { Accept: "application/json" });
 
   let token: { value: string; expiresAt: number } | undefined;
   let tokenRequest: Promise<string> | undefined;

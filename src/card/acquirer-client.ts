@@ -1,6 +1,6 @@
-import axios, { type AxiosInstance } from "axios";
+import type { AxiosInstance } from "axios";
 import { z } from "zod";
-import { withProviderRetries, type Attempt } from "../http/provider-retry.ts";
+import { createProviderHttp, withProviderRetries, type Attempt } from "../http/provider-retry.ts";
 
 /**
  * The card acquirer's REST API, the two calls payhub makes (PROTOCOLS.md §4; modeled on Sberbank internet acquiring,
@@ -103,15 +103,7 @@ const StatusAnswer = z.object({
 export function createCardAcquirerClient(options: CardAcquirerClientOptions): CardAcquirerClient {
   const attempts = Math.max(1, options.attempts ?? DEFAULT_ATTEMPTS);
   const backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
-  const http: AxiosInstance = axios.create({
-    baseURL: options.baseUrl.replace(/\/+$/, ""),
-    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    // A redirect would carry the form (and the password) wherever it points.
-    maxRedirects: 0,
-    validateStatus: () => true,
-    transitional: { clarifyTimeoutError: true },
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
-  });
+  const http: AxiosInstance = createProviderHttp(options.baseUrl, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" });
   // The acquirer's text is shown to staff; should it ever echo a credential, it is cut out.
   const clean = (text: string) =>
     [options.password, options.userName].reduce((result, secret) => (secret ? result.split(secret).join("[redacted]") : result), text).slice(0, MESSAGE_LIMIT);

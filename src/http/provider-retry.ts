@@ -1,4 +1,4 @@
-import axios from "axios";
+import axios, { type AxiosInstance } from "axios";
 
 /** Why an attempt at a provider's API is worth repeating: a 5xx answer or no answer at all. */
 export interface TransientProblem {
@@ -45,4 +45,19 @@ export async function withProviderRetries<T>(
     if (number >= options.attempts) throw giveUp(problem, number);
     await new Promise((resolve) => setTimeout(resolve, options.backoffMs * 2 ** (number - 1)));
   }
+}
+
+/**
+ * The axios instance of a provider's API: every HTTP status is an answer to read (only a failed transport throws),
+ * and redirects are not followed, since a redirect would carry credentials or tokens wherever it points.
+ */
+export function createProviderHttp(baseUrl: string, timeoutMs: number, headers: Record<string, string>): AxiosInstance {
+  return axios.create({
+    baseURL: baseUrl.replace(/\/+$/, ""),
+    timeout: timeoutMs,
+    maxRedirects: 0,
+    validateStatus: () => true,
+    transitional: { clarifyTimeoutError: true },
+    headers,
+  });
 }

@@ -1,7 +1,7 @@
-import axios, { type AxiosInstance } from "axios";
+import type { AxiosInstance } from "axios";
 import { z } from "zod";
 import { formatRubles } from "../../adapters/contract/index.ts";
-import { withProviderRetries, type Attempt } from "../http/provider-retry.ts";
+import { createProviderHttp, withProviderRetries, type Attempt } from "../http/provider-retry.ts";
 
 /**
  * QIWI's bill payments API, the one call payhub makes: issue a bill (PROTOCOLS.md §8; QIWI's "Invoice Issue by API").
@@ -99,20 +99,11 @@ export function qiwiDateTime(date: Date): string {
 export function createQiwiBillClient(options: QiwiBillClientOptions): QiwiBillClient {
   const attempts = Math.max(1, options.attempts ?? DEFAULT_ATTEMPTS);
   const backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
-  const http: AxiosInstance = axios.create({
-    baseURL: options.baseUrl.replace(/\/+$/, ""),
-    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    // A redirect would carry the bearer secret to wherever it points; QIWI's API does not redirect.
-    maxRedirects: 0,
-    // Every HTTP status is an answer to read here; only a failed transport (no answer at all) throws.
-    validateStatus: () => true,
-    transitional: { clarifyTimeoutError: true },
-    headers: {
+  const http: AxiosInstance = createProviderHttp(options.baseUrl, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, {
       Authorization: `Bearer ${options.secretKey}`,
       "Content-Type": "application/json",
       Accept: "application/json",
-    },
-  });
+    });
   // QIWI's text is shown to staff; should it ever echo the key, it is cut out.
   const withoutSecret = (text: string) => (options.secretKey ? text.split(options.secretKey).join("[redacted]") : text).slice(0, DESCRIPTION_LIMIT);
 
