@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseRubles } from "../adapters/contract/index.ts";
 import { DEFAULT_SMS_COMMISSION, parseSmsCommissionConfig } from "../adapters/sms3116/index.ts";
 import type { SmsCommissionTable } from "../adapters/sms3116/commission.ts";
+import type { StaffAuthSettings } from "./staff/sessions.ts";
 
 /**
  * The environment, parsed once at start-up. An invalid value stops the hub with a list that names every variable
@@ -142,6 +143,13 @@ const BaseEnv = z.object({
   SWEEP_AFTER_MS: milliseconds(10000),
   INTAKE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(500),
   SMS_PENDING_TTL_MS: milliseconds(30 * 60 * 1000),
+  STAFF_SESSION_TTL_MINUTES: z.coerce.number().int().min(5).max(7 * 24 * 60).default(12 * 60),
+  STAFF_LOCKOUT_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  STAFF_LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  STAFF_COOKIE_SECURE: z.enum(["true", "false"]).optional(),
+  STAFF_DEMO_PASSWORD: z.string().min(10, "must be at least 10 characters").default("demo-password-2026"),
+  CASHIER_MIN_SUM: rubles("1.00"),
+  CASHIER_MAX_SUM: rubles("100000.00"),
 });
 const EnvSchema = BaseEnv.extend(
   Object.assign({}, ...OSMP_PROFILES.map(osmpProfileSchema), ...BANK_PROFILES.map(bankProfileSchema), notificationChannelSchema) as Record<
@@ -218,6 +226,12 @@ export interface Config {
    * card orders are expired by the card poller (src/card/poll-orders.ts), which asks the acquirer first.
    */
   pendingTtlMsByChannel: Record<string, number>;
+  staff: StaffAuthSettings & {
+    /** The password of the demo staff created on an empty development database (never in production). */
+    demoPassword: string;
+  };
+  /** Cash payments at the office desks. */
+  cashier: { minKopecks: bigint; maxKopecks: bigint };
 }
 
 /** A development token so that the README's commands run unedited; production refuses to start without its own. */
@@ -304,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     orderTtlMs: values.CARD_ORDER_TTL_MS as number,
   };
   if ((card.apiUserName === undefined) !== (card.apiPassword === undefined)) problems.push("CARD_API_USERNAME and CARD_API_PASSWORD: set both or neither");
+  if (values.CASHIER_MIN_SUM > values.CASHIER_MAX_SUM) problems.push("CASHIER_MIN_SUM: must not exceed CASHIER_MAX_SUM");
   if (problems.length > 0) throw new ConfigError(problems);
 
   const trustProxy = values.TRUST_PROXY === "true" ? true : values.TRUST_PROXY === "false" ? false : values.TRUST_PROXY;
@@ -332,5 +347,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sms,
     card,
     pendingTtlMsByChannel: { sms3116: values.SMS_PENDING_TTL_MS },
+    staff: {
+      sessionTtlMinutes: values.STAFF_SESSION_TTL_MINUTES,
+      lockoutAttempts: values.STAFF_LOCKOUT_ATTEMPTS,
+      lockoutMinutes: values.STAFF_LOCKOUT_MINUTES,
+      cookieSecure: values.STAFF_COOKIE_SECURE === undefined ? values.NODE_ENV === "production" : values.STAFF_COOKIE_SECURE === "true",
+      demoPassword: values.STAFF_DEMO_PASSWORD,
+    },
+    cashier: { minKopecks: values.CASHIER_MIN_SUM, maxKopecks: values.CASHIER_MAX_SUM },
   };
 }

@@ -4,6 +4,15 @@ import { PrismaClient } from "./generated/prisma/client.ts";
 
 export type Db = PrismaClient;
 export type SqlPool = pg.Pool;
+/** What runs a statement inside a transaction: a pg connection checked out of the pool, or a Prisma transaction. */
+export interface SqlClient {
+  query<Row>(text: string, values?: unknown[]): Promise<{ rows: Row[] }>;
+}
+
+/** A Prisma interactive transaction seen as a SqlClient, for statements written for pg that must join it. */
+export function prismaTransactionClient(tx: { $queryRawUnsafe<T>(query: string, ...values: unknown[]): Promise<T> }): SqlClient {
+  return { query: async <Row>(text: string, values: unknown[] = []) => ({ rows: await tx.$queryRawUnsafe<Row[]>(text, ...values) }) };
+}
 
 /**
  * The pg pool and the Prisma client that runs on it. Prisma owns the schema, the migrations and the queries of

@@ -3,6 +3,8 @@ import type { Server } from "node:http";
 import type { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { loadDemoAccountsIfEmpty } from "./accounts/demo-accounts.ts";
+import { ensureOffices } from "./cashier/offices.ts";
+import { DEMO_STAFF, loadDemoStaffIfEmpty } from "./staff/demo-staff.ts";
 import { BANK_PROFILES, OSMP_PROFILES, type Config } from "./config.ts";
 import { createCreditQueue, createDispatcher } from "./crediting/credit-queue.ts";
 import { startCreditWorker } from "./crediting/credit-worker.ts";
@@ -71,9 +73,14 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
     const { db, pool } = createDatabase(urls.databaseUrl, 20, onIdleError);
     stops.push({ name: "database", stop: () => db.$disconnect().then(() => pool.end()) });
     await ensureLedgerAccounts(db, ALL_CHANNELS);
+    await ensureOffices(db);
     if (config.demoData) {
       const loaded = await loadDemoAccountsIfEmpty(db);
       if (loaded > 0) log.info({ loaded }, "empty database: demo accounts loaded (100080 among them)");
+      if (config.env !== "production") {
+        const staff = await loadDemoStaffIfEmpty(db, config.staff.demoPassword);
+        if (staff > 0) log.info({ staff: DEMO_STAFF.map((member) => member.login) }, "no staff yet: demo staff created with STAFF_DEMO_PASSWORD (development only)");
+      }
     }
 
     const producer = createRedis(urls.redisUrl, "producer");

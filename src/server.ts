@@ -8,7 +8,11 @@ import { paymentsRoutes } from "./api/payments-routes.ts";
 import { qiwiBillsRoutes } from "./qiwi-bills/qiwi-bills-routes.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db.ts";
-import { requireBearer } from "./http/bearer-auth.ts";
+import { authenticateApi, requireRole } from "./staff/http-auth.ts";
+import { authRoutes } from "./api/auth-routes.ts";
+import { pagesRoutes } from "./pages/index.ts";
+import { cashierRoutes } from "./api/cashier-routes.ts";
+import { auditRoutes, staffRoutes } from "./api/staff-routes.ts";
 import { requestContext } from "./http/request-context.ts";
 import type { Logger } from "./log.ts";
 import type { IntakeDeps } from "./payments/accept-payment.ts";
@@ -43,16 +47,24 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(postgres && redisOk ? 200 : 503).json({ status: postgres && redisOk ? "ready" : "not ready", postgres, redis: redisOk });
   });
 
+  // The staff pages: sign-in, the cash desk, Z-reports, administration (src/pages).
+  app.use(pagesRoutes(config, db, deps.intake));
   app.use("/webhooks/osmp", osmpRoutes(config, deps.intake));
   app.use("/webhooks/bank", bankRoutes(config, deps.intake));
   for (const [channel, router] of Object.entries(notificationRoutes(config, deps.intake))) app.use(`/webhooks/${channel}`, router);
-  app.use("/api", requireBearer(config.adminToken));
-  app.use("/api/accounts", accountsRoutes(db));
-  app.use("/api/payments", paymentsRoutes(db, deps.intake.pool, deps.intake.dispatchCredit));
-  app.use("/api/qiwi-bills", qiwiBillsRoutes(config, db));
-  app.use("/api/arsenalpay", arsenalpayRoutes(config, db));
-  app.use("/api/autopayments", autopaymentsRoutes(config, db));
-  app.use("/api/card", cardRoutes(config, db, deps.intake));
+  // Signing in for a token needs no token; everything else under /api does.
+  app.use("/api/auth", authRoutes(config, db));
+  app.use("/api", authenticateApi(db, config.adminToken));
+  app.use("/api/cashier", cashierRoutes(config, db, deps.intake));
+  app.use("/api/staff", requireRole("admin"), staffRoutes(db));
+  app.use("/api/audit", requireRole("supervisor"), auditRoutes(db));
+  // The operators' and the site's automation API: supervisors and admins (and HUB_ADMIN_TOKEN), never cashiers.
+  app.use("/api/accounts", requireRole("supervisor"), accountsRoutes(db));
+  app.use("/api/payments", requireRole("supervisor"), paymentsRoutes(db, deps.intake.pool, deps.intake.dispatchCredit));
+  app.use("/api/qiwi-bills", requireRole("supervisor"), qiwiBillsRoutes(config, db));
+  app.use("/api/arsenalpay", requireRole("supervisor"), arsenalpayRoutes(config, db));
+  app.use("/api/autopayments", requireRole("supervisor"), autopaymentsRoutes(config, db));
+  app.use("/api/card", requireRole("supervisor"), cardRoutes(config, db, deps.intake));
 
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: "not_found", message: `no route ${req.method} ${req.path}` });

@@ -119,7 +119,8 @@ export interface ReverseCommand {
   reversalKey: string;
   /** How much; undefined: everything that is left. */
   amountKopecks: bigint | undefined;
-  reason: "refund" | "reverse" | "cancel";
+  /** As the provider named it; storno: a cashier cancelled a cash payment (src/cashier). */
+  reason: "refund" | "reverse" | "cancel" | "storno";
   externalId: string | undefined;
   accountNumber: undefined;
 }

@@ -1,8 +1,10 @@
 import type { SqlPool } from "../db.ts";
+import { counterAccountCodeSql } from "../ledger/ledger-accounts.ts";
 
 /**
  * Credits one accepted payment, exactly once, in ONE SQL statement (hence one transaction): claim the payment by a
- * compare-and-set of its status, post a balanced posting (subscriber +sum, the channel's clearing account −sum),
+ * compare-and-set of its status, post a balanced posting (subscriber +sum, the channel's clearing account −sum, or
+ * for cash the desk's cash account),
  * raise the cached balance, and mark the outbox row processed. Two workers crediting the same payment serialise
  * on the payment row; the loser finds the status already `credited` and changes nothing. The posting's
  * UNIQUE credit_of_payment_id and the deferred zero-sum trigger are the second and third guards.
@@ -13,7 +15,7 @@ export const CREDIT_PAYMENT_SQL = `
 WITH claimed AS (
   UPDATE inbound_payment SET status = 'credited', credited_at = now()
   WHERE id = $1 AND status = 'accepted'
-  RETURNING id, channel, account_id, amount_kopecks
+  RETURNING id, channel, profile, account_id, amount_kopecks
 ), posting AS (
   INSERT INTO posting (kind, credit_of_payment_id, payment_id, memo)
   SELECT 'payment-credit', c.id, c.id, 'credit of payment ' || c.id || ' via ' || c.channel FROM claimed c
@@ -24,7 +26,7 @@ WITH claimed AS (
     FROM posting p CROSS JOIN claimed c JOIN subscriber_account s ON s.id = c.account_id
   UNION ALL
   SELECT p.id, l.id, -c.amount_kopecks
-    FROM posting p CROSS JOIN claimed c JOIN ledger_account l ON l.code = 'clearing:' || c.channel
+    FROM posting p CROSS JOIN claimed c JOIN ledger_account l ON l.code = ${counterAccountCodeSql("c")}
   RETURNING amount_kopecks
 ), balance AS (
   UPDATE subscriber_account s SET balance_kopecks = s.balance_kopecks + c.amount_kopecks, updated_at = now()

@@ -6,7 +6,21 @@ export const ledgerCodes = {
   clearing: (channel: string) => `clearing:${channel}`,
   suspense: "suspense",
   commission: "commission",
+  cash: (deskCode: string) => `cash:${deskCode}`,
 };
+
+/** Cash taken at an office desk: the channel of every cash payment; its profile is the desk's code. */
+export const CASHIER_CHANNEL = "cashier";
+
+/**
+ * The ledger account on the other side of a payment's credit (and of its reversals): the channel's clearing account,
+ * or, for cash, the cash account of the desk that took it. The SQL form is for statements that post in the database.
+ */
+export function counterAccountCode(channel: string, profile: string): string {
+  return channel === CASHIER_CHANNEL ? ledgerCodes.cash(profile) : ledgerCodes.clearing(channel);
+}
+export const counterAccountCodeSql = (payment: string) =>
+  `CASE WHEN ${payment}.channel = '${CASHIER_CHANNEL}' THEN 'cash:' || ${payment}.profile ELSE 'clearing:' || ${payment}.channel END`;
 
 /**
  * Creates the ledger accounts the hub posts to (a clearing account per channel, suspense, commission) if they are

@@ -1,6 +1,6 @@
 import type { Outcome, PaymentSource, PaymentView, ReverseCommand } from "../../adapters/contract/index.ts";
-import type { SqlPool } from "../db.ts";
-import { ledgerCodes } from "../ledger/ledger-accounts.ts";
+import type { SqlClient, SqlPool } from "../db.ts";
+import { counterAccountCode } from "../ledger/ledger-accounts.ts";
 
 /** The payment row, locked. What was reversed before is read after the lock, in statements that see it. */
 interface LockedPayment {
@@ -11,6 +11,7 @@ interface LockedPayment {
   received_at: Date;
   status: string;
   channel: string;
+  profile: string;
   subscriber_ledger_id: number;
   account_id: number;
 }
@@ -26,71 +27,72 @@ export async function reversePayment(pool: SqlPool, source: PaymentSource, comma
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
-    const { rows } = await client.query<LockedPayment>(
-      `SELECT p.id, p.external_id, p.account_number, p.amount_kopecks, p.received_at, p.status::text AS status, p.channel,
-         s.ledger_account_id AS subscriber_ledger_id, s.id AS account_id
-       FROM inbound_payment p JOIN subscriber_account s ON s.id = p.account_id
-       WHERE p.channel = $1 AND p.external_id = $2
-       FOR UPDATE OF p`,
-      [source.channel, command.reference],
-    );
-    const row = rows[0];
-    if (!row) {
-      await client.query("ROLLBACK");
-      return { kind: "paymentNotFound" };
-    }
-    const payment: PaymentView = {
-      id: BigInt(row.id),
-      externalId: row.external_id,
-      accountNumber: row.account_number,
-      amountKopecks: BigInt(row.amount_kopecks),
-      receivedAt: row.received_at,
-    };
-    const known = await client.query<{ amount_kopecks: string }>("SELECT amount_kopecks FROM payment_reversal WHERE payment_id = $1 AND reversal_key = $2", [row.id, command.reversalKey]);
-    const history = await client.query<{ credit_posting_id: string | null; reversed_kopecks: string }>(
-      `SELECT (SELECT id FROM posting WHERE credit_of_payment_id = $1) AS credit_posting_id,
-         (SELECT COALESCE(SUM(amount_kopecks), 0) FROM payment_reversal WHERE payment_id = $1) AS reversed_kopecks`,
-      [row.id],
-    );
-    const { credit_posting_id: creditPostingId, reversed_kopecks: reversedKopecks } = history.rows[0]!;
-    if (known.rows[0]) {
-      await client.query("ROLLBACK");
-      return { kind: "reversed", payment, amountKopecks: BigInt(known.rows[0].amount_kopecks), repeat: true };
-    }
-    const refuse = async (reason: string): Promise<Outcome> => {
-      await client.query("ROLLBACK");
-      return { kind: "operationRefused", payment, reason };
-    };
-    // Only money that reached the ledger can go back; an accepted payment still in the queue is credited within
-    // seconds, so the provider's retry will find it.
-    if (row.status !== "credited" || creditPostingId === null) return refuse(`the payment is ${row.status}, not credited yet`);
-    const left = payment.amountKopecks - BigInt(reversedKopecks);
-    const amount = command.amountKopecks ?? left;
-    if (amount <= 0n) return refuse("nothing is left of the payment to reverse");
-    if (amount > left) return refuse(`${amount} kopecks asked, only ${left} of ${payment.amountKopecks} left to reverse`);
-
-    const posting = await client.query<{ id: string }>(
-      `INSERT INTO posting (kind, payment_id, reverses_posting_id, memo) VALUES ('provider-reversal', $1, $2, $3) RETURNING id`,
-      [row.id, creditPostingId, `${command.reason} of payment ${row.id} via ${row.channel} (${command.reversalKey})`],
-    );
-    const postingId = posting.rows[0]!.id;
-    await client.query(
-      `INSERT INTO ledger_entry (posting_id, ledger_account_id, amount_kopecks)
-       SELECT $1::bigint, $2::int, -$3::bigint
-       UNION ALL SELECT $1::bigint, id, $3::bigint FROM ledger_account WHERE code = $4`,
-      [postingId, row.subscriber_ledger_id, amount, ledgerCodes.clearing(row.channel)],
-    );
-    await client.query("UPDATE subscriber_account SET balance_kopecks = balance_kopecks - $1, updated_at = now() WHERE id = $2", [amount, row.account_id]);
-    await client.query(
-      "INSERT INTO payment_reversal (payment_id, reversal_key, amount_kopecks, reason, posting_id) VALUES ($1, $2, $3, $4, $5)",
-      [row.id, command.reversalKey, amount, command.reason, postingId],
-    );
+    const { outcome } = await reverseInTransaction(client, source, command);
+    // A refusal or a repeat wrote nothing: committing it only releases the lock.
     await client.query("COMMIT");
-    return { kind: "reversed", payment, amountKopecks: amount, repeat: false };
+    return outcome;
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
   } finally {
     client.release();
   }
+}
+
+/**
+ * The reversal inside a transaction the caller opened and commits (a cashier's storno adds its own records to it).
+ * `reversalId` is set when this call posted the reversal.
+ */
+export async function reverseInTransaction(client: SqlClient, source: PaymentSource, command: ReverseCommand): Promise<{ outcome: Outcome; reversalId?: bigint }> {
+  const { rows } = await client.query<LockedPayment>(
+    `SELECT p.id, p.external_id, p.account_number, p.amount_kopecks, p.received_at, p.status::text AS status, p.channel, p.profile,
+       s.ledger_account_id AS subscriber_ledger_id, s.id AS account_id
+     FROM inbound_payment p JOIN subscriber_account s ON s.id = p.account_id
+     WHERE p.channel = $1 AND p.external_id = $2
+     FOR UPDATE OF p`,
+    [source.channel, command.reference],
+  );
+  const row = rows[0];
+  if (!row) return { outcome: { kind: "paymentNotFound" } };
+  const payment: PaymentView = {
+    id: BigInt(row.id),
+    externalId: row.external_id,
+    accountNumber: row.account_number,
+    amountKopecks: BigInt(row.amount_kopecks),
+    receivedAt: row.received_at,
+  };
+  const known = await client.query<{ amount_kopecks: string }>("SELECT amount_kopecks FROM payment_reversal WHERE payment_id = $1::bigint AND reversal_key = $2", [row.id, command.reversalKey]);
+  if (known.rows[0]) return { outcome: { kind: "reversed", payment, amountKopecks: BigInt(known.rows[0].amount_kopecks), repeat: true } };
+  const history = await client.query<{ credit_posting_id: string | null; reversed_kopecks: string }>(
+    `SELECT (SELECT id FROM posting WHERE credit_of_payment_id = $1::bigint) AS credit_posting_id,
+       (SELECT COALESCE(SUM(amount_kopecks), 0)::bigint FROM payment_reversal WHERE payment_id = $1::bigint) AS reversed_kopecks`,
+    [row.id],
+  );
+  const { credit_posting_id: creditPostingId, reversed_kopecks: reversedKopecks } = history.rows[0]!;
+  const refuse = (reason: string) => ({ outcome: { kind: "operationRefused" as const, payment, reason } });
+  // Only money that reached the ledger can go back; an accepted payment still in the queue is credited within
+  // seconds, so the provider's retry will find it.
+  if (row.status !== "credited" || creditPostingId === null) return refuse(`the payment is ${row.status}, not credited yet`);
+  const left = payment.amountKopecks - BigInt(reversedKopecks);
+  const amount = command.amountKopecks ?? left;
+  if (amount <= 0n) return refuse("nothing is left of the payment to reverse");
+  if (amount > left) return refuse(`${amount} kopecks asked, only ${left} of ${payment.amountKopecks} left to reverse`);
+
+  const posting = await client.query<{ id: string }>(
+    `INSERT INTO posting (kind, payment_id, reverses_posting_id, memo) VALUES ($1, $2::bigint, $3::bigint, $4) RETURNING id`,
+    [command.reason === "storno" ? "cash-storno" : "provider-reversal", row.id, creditPostingId, `${command.reason} of payment ${row.id} via ${row.channel} (${command.reversalKey})`],
+  );
+  const postingId = posting.rows[0]!.id;
+  await client.query(
+    `INSERT INTO ledger_entry (posting_id, ledger_account_id, amount_kopecks)
+     SELECT $1::bigint, $2::int, -$3::bigint
+     UNION ALL SELECT $1::bigint, id, $3::bigint FROM ledger_account WHERE code = $4::text`,
+    [postingId, row.subscriber_ledger_id, amount, counterAccountCode(row.channel, row.profile)],
+  );
+  await client.query("UPDATE subscriber_account SET balance_kopecks = balance_kopecks - $1::bigint, updated_at = now() WHERE id = $2::int", [amount, row.account_id]);
+  const reversal = await client.query<{ id: string }>(
+    "INSERT INTO payment_reversal (payment_id, reversal_key, amount_kopecks, reason, posting_id) VALUES ($1::bigint, $2, $3::bigint, $4, $5::bigint) RETURNING id",
+    [row.id, command.reversalKey, amount, command.reason, postingId],
+  );
+  return { outcome: { kind: "reversed", payment, amountKopecks: amount, repeat: false }, reversalId: BigInt(reversal.rows[0]!.id) };
 }

@@ -1,0 +1,56 @@
+import type { StaffRole } from "../generated/prisma/client.ts";
+
+/** Who is acting: a signed-in member of staff, or the automation token (HUB_ADMIN_TOKEN), which has no staff row. */
+export interface Actor {
+  staffId: number | null;
+  login: string;
+  fullName: string;
+  role: StaffRole;
+  officeId: number | null;
+  /** cookie: the pages (CSRF checked); bearer: a staff API token; automation: HUB_ADMIN_TOKEN. */
+  via: "cookie" | "bearer" | "automation";
+  /** The session's CSRF token (cookie sessions). */
+  csrfToken: string | undefined;
+  sessionId: number | undefined;
+}
+
+/** Where an action came from, for the audit log. */
+export interface ActionContext {
+  actor: Actor;
+  ip: string;
+  requestId: string | undefined;
+}
+
+export const AUTOMATION_ACTOR: Omit<Actor, "via"> = {
+  staffId: null,
+  login: "automation",
+  fullName: "HUB_ADMIN_TOKEN",
+  role: "admin",
+  officeId: null,
+  csrfToken: undefined,
+  sessionId: undefined,
+};
+
+const RANK: Record<StaffRole, number> = { cashier: 1, supervisor: 2, admin: 3 };
+
+/** Roles are ranked: a supervisor may do what a cashier may, an admin what a supervisor may. */
+export function hasRole(actor: Actor, role: StaffRole): boolean {
+  return RANK[actor.role] >= RANK[role];
+}
+
+/** May the actor act on this office's desks and shifts? Admins everywhere, everyone else in their own office only. */
+export function mayActInOffice(actor: Actor, officeId: number): boolean {
+  return actor.role === "admin" || actor.officeId === officeId;
+}
+
+/** An expected refusal of a staff action: the pages show `message`, the API answers `status` with `code`. */
+export class StaffActionError extends Error {
+  constructor(
+    public readonly status: number,
+    public readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "StaffActionError";
+  }
+}
