@@ -1,9 +1,44 @@
-import express, { type Router } from "express";
+import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import type { Config } from "../config.ts";
 import type { Db } from "../db.ts";
 import type { IntakeDeps } from "../payments/accept-payment.ts";
+import { adminRoutes } from "./admin-pages.ts";
+import { deskRoutes } from "./desk-pages.ts";
+import { CONTENT_SECURITY_POLICY } from "./html.ts";
+import { notFoundPage, pageErrors } from "./respond.ts";
+import { requireSession } from "./session.ts";
+import { shiftRoutes } from "./shift-pages.ts";
+import { signInRoutes } from "./sign-in.ts";
 
-/** The staff pages (server-rendered, Russian). (To be written.) */
-export function pagesRoutes(_config: Config, _db: Db, _intake: IntakeDeps): Router {
-  return express.Router();
+/** The paths the pages own; everything else (webhooks, API) passes through untouched, its body unread. */
+const PAGE_PATHS = ["/staff", "/cash", "/admin"];
+
+function pageHeaders(_req: Request, res: Response, next: NextFunction) {
+  res.set({
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+  });
+  next();
+}
+
+/**
+ * The staff pages, server-rendered in Russian: sign-in (/staff), the cash desk, shifts and Z-reports (/cash), and
+ * administration (/admin). Every page but sign-in needs a cookie session; every form POST carries its CSRF token.
+ */
+export function pagesRoutes(config: Config, db: Db, intake: IntakeDeps): Router {
+  const deps = { config, db, intake };
+  const router = express.Router();
+  router.get("/", (_req, res) => res.redirect(303, "/cash"));
+  router.use(PAGE_PATHS, pageHeaders, express.urlencoded({ extended: false, limit: "32kb" }));
+  router.use(signInRoutes(deps));
+  router.use(["/cash", "/admin"], requireSession(db));
+  router.use(deskRoutes(deps));
+  router.use(shiftRoutes(deps));
+  router.use(adminRoutes(deps));
+  router.use(PAGE_PATHS, notFoundPage);
+  router.use(pageErrors(config));
+  return router;
 }

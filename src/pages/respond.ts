@@ -1,0 +1,153 @@
+import type { NextFunction, Request, Response } from "express";
+import { parseRubles } from "../../adapters/contract/index.ts";
+import type { Config } from "../config.ts";
+import type { Db } from "../db.ts";
+import type { IntakeDeps } from "../payments/accept-payment.ts";
+import { StaffActionError } from "../staff/actor.ts";
+import { html, notice, page, rubles, type Html } from "./html.ts";
+
+export interface PageDeps {
+  config: Config;
+  db: Db;
+  intake: IntakeDeps;
+}
+
+/**
+ * Every refusal of the core (StaffActionError codes) in the cashier's words. The core's English message goes to the
+ * log, never to the page. A code missing here falls back to a general sentence by status.
+ */
+const REFUSALS: Record<string, string | ((config: Config) => string)> = {
+  staff_only: "Кассовые действия выполняет сотрудник, вошедший под своим логином.",
+  desk_not_found: "Такой кассы нет. Выберите кассу из списка.",
+  other_office: "Это касса или смена другого офиса: у вас нет к ней доступа.",
+  office_not_found: "Такого офиса нет.",
+  bad_amount: "Сумма не может быть отрицательной.",
+  shift_already_open: "Смена уже открыта: у вас есть открытая смена, или на этой кассе работает другой кассир. Сначала закройте открытую смену.",
+  shift_not_found: "Такой смены нет.",
+  not_your_shift: "Это не ваша смена: платежи принимает и смену закрывает её кассир (закрыть может и старший кассир офиса).",
+  shift_closed: "Смена уже закрыта: откройте новую смену и начните платёж заново. Деньги по этой форме не приняты.",
+  receipt_not_found: "Номер квитанции не найден в этой смене: начните платёж заново.",
+  account_not_found: "Лицевой счёт не найден. Проверьте номер.",
+  account_blocked: "Счёт заблокирован: платежи на него не принимаются.",
+  account_closed: "Договор закрыт: платежи на этот счёт не принимаются.",
+  amount_too_small: (config) => `Сумма меньше допустимой: наименьший платёж ${rubles(config.cashier.minKopecks)}.`,
+  amount_too_large: (config) => `Сумма больше допустимой: наибольший платёж ${rubles(config.cashier.maxKopecks)}.`,
+  receipt_used: "По этой квитанции уже принят другой платёж (другой счёт или сумма). Начните новый платёж.",
+  try_again: "Платёж сейчас не записан (временная ошибка), деньги не учтены. Отправьте форму ещё раз.",
+  reason_required: "Укажите причину аннулирования (хотя бы несколько слов).",
+  payment_not_found: "Такого платежа в кассе нет.",
+  supervisor_required: "Смена закрыта: аннулировать её платежи может только старший кассир офиса.",
+  not_your_payment: "Кассир аннулирует только свои платежи.",
+  already_cancelled: "Этот платёж уже аннулирован.",
+  cannot_cancel: "Платёж пока нельзя аннулировать: он ещё зачисляется на счёт. Повторите через несколько секунд.",
+  weak_password: "Пароль слишком короткий: нужно не меньше 10 символов.",
+  office_required: "Кассиру и старшему кассиру нужно указать офис.",
+  unknown_office: "Такого офиса нет.",
+  login_taken: "Этот логин уже занят.",
+  staff_not_found: "Такого сотрудника нет.",
+};
+
+const BY_STATUS: Record<number, string> = {
+  400: "Данные формы неверны.",
+  403: "Нет доступа к этому действию.",
+  404: "Не найдено.",
+  409: "Действие сейчас невозможно.",
+};
+
+/** The Russian text of a refusal; logs the core's own message with its code. */
+export function refusalText(req: Request, config: Config, error: StaffActionError): string {
+  req.log.warn({ path: req.path, staff: req.actor?.login, code: error.code }, `staff action refused: ${error.message}`);
+  const text = REFUSALS[error.code];
+  if (typeof text === "function") return text(config);
+  return text ?? BY_STATUS[error.status] ?? "Действие не выполнено.";
+}
+
+/** Runs `action`; a StaffActionError comes back as its status and Russian text, anything else is thrown on. */
+export async function attempt<T>(req: Request, config: Config, action: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; status: number; message: string }> {
+  try {
+    return { ok: true, value: await action() };
+  } catch (error) {
+    if (!(error instanceof StaffActionError)) throw error;
+    return { ok: false, status: error.status, message: refusalText(req, config, error) };
+  }
+}
+
+export function send(res: Response, status: number, document: string): void {
+  res.status(status).type("html").send(document);
+}
+
+/** A page that only says what went wrong, with a way back. */
+export function messagePage(req: Request, res: Response, status: number, title: string, message: string, back: Html = html`<a class="button secondary" href="/cash">На главную кассы</a>`): void {
+  send(res, status, page({ title, actor: req.actor, body: html`<h1>${title}</h1>${notice("error", message)}<p>${back}</p>` }));
+}
+
+export const notFoundPage = (req: Request, res: Response) => messagePage(req, res, 404, "Страница не найдена", "Такой страницы или записи нет. Проверьте адрес или вернитесь на главную.");
+
+const ACCESS_DENIED = "Нет доступа";
+
+export const forbiddenPage = (req: Request, res: Response, message: string) => messagePage(req, res, 403, ACCESS_DENIED, message);
+
+/**
+ * The pages' error handler: a refusal of the core becomes its page, a malformed or oversized form its own message,
+ * anything else a 500 page with the request id (the details go to the log only).
+ */
+export function pageErrors(config: Config) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) return;
+    if (error instanceof StaffActionError) {
+      const message = refusalText(req, config, error);
+      return error.status === 403 ? forbiddenPage(req, res, message) : messagePage(req, res, error.status, "Действие не выполнено", message);
+    }
+    const status = (error as { status?: number }).status;
+    if (typeof status === "number" && status >= 400 && status < 500) {
+      req.log.warn({ path: req.path, err: (error as Error).message }, "page request refused");
+      const message = status === 413 ? "Форма слишком большая. Сократите текст и отправьте снова." : "Форма пришла повреждённой. Откройте страницу заново и повторите.";
+      return messagePage(req, res, status, "Запрос не принят", message);
+    }
+    req.log.error({ err: error, path: req.path }, "page failed");
+    messagePage(req, res, 500, "Внутренняя ошибка", `Внутренняя ошибка, номер запроса ${req.id}. Сообщите его администратору.`);
+  };
+}
+
+/** A text field of a urlencoded form; a missing or repeated field reads as "". */
+export function field(req: Request, name: string): string {
+  const value = (req.body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === "string" ? value : "";
+}
+
+/** A query parameter; a missing or repeated one reads as "". */
+export function queryParam(req: Request, name: string): string {
+  const value = req.query[name];
+  return typeof value === "string" ? value : "";
+}
+
+/** A database id from a path or form: digits only, within range; anything else is undefined (a 404). */
+export function parseId(text: string | undefined): number | undefined {
+  return text && /^[1-9][0-9]{0,8}$/.test(text) ? Number(text) : undefined;
+}
+
+export function parseBigId(text: string | undefined): bigint | undefined {
+  return text && /^[1-9][0-9]{0,17}$/.test(text) ? BigInt(text) : undefined;
+}
+
+/** Rubles as a cashier types them: "500", "500,00", "500.00", "1 500,50". Undefined when it is not an amount. */
+export function parseAmount(text: string, allowZero = false): bigint | undefined {
+  const plain = text.trim().replace(/(?<=\d)[\s\u00a0\u202f](?=\d)/g, "").replace(",", ".");
+  const parsed = parseRubles(plain, { separators: ["."], allowZero });
+  return parsed.ok ? parsed.kopecks : undefined;
+}
+
+export const AMOUNT_HINT = "Сумма указана неверно: введите рубли и копейки, например 500 или 500,00.";
+
+/** Fixed confirmations after a redirect (?ok=…): the address never carries text of its own. */
+const CONFIRMATIONS: Record<string, string> = {
+  opened: "Смена открыта. Можно принимать платежи.",
+  storno: "Платёж аннулирован.",
+  closed: "Смена закрыта.",
+  created: "Сотрудник создан.",
+  unlocked: "Вход разблокирован.",
+};
+
+export function confirmation(req: Request): Html {
+  return notice("ok", CONFIRMATIONS[queryParam(req, "ok")]);
+}
