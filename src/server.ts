@@ -10,6 +10,7 @@ import type { Config } from "./config.ts";
 import type { Db } from "./db.ts";
 import { authenticateApi, requireRole } from "./staff/http-auth.ts";
 import { authRoutes } from "./api/auth-routes.ts";
+import { openapiRoute } from "./api/openapi.ts";
 import { pagesRoutes } from "./pages/index.ts";
 import { cashierRoutes } from "./api/cashier-routes.ts";
 import { auditRoutes, staffRoutes } from "./api/staff-routes.ts";
@@ -54,6 +55,8 @@ export function createApp(deps: AppDeps): express.Express {
   for (const [channel, router] of Object.entries(notificationRoutes(config, deps.intake))) app.use(`/webhooks/${channel}`, router);
   // Signing in for a token needs no token; everything else under /api does.
   app.use("/api/auth", authRoutes(config, db));
+  // The API's description (generated from the routes' zod schemas) is public.
+  app.get("/api/openapi.json", openapiRoute);
   app.use("/api", authenticateApi(db, config.adminToken));
   app.use("/api/cashier", cashierRoutes(config, db, deps.intake));
   app.use("/api/staff", requireRole("admin"), staffRoutes(db));

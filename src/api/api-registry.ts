@@ -1,0 +1,133 @@
+import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import { z } from "zod";
+import type { StaffRole } from "../generated/prisma/client.ts";
+import type { Actor } from "../staff/actor.ts";
+import { apiError, requireRole } from "../staff/http-auth.ts";
+
+/**
+ * One registry of the staff API's routes: each route's method, path, summary, role and zod schemas (path, query,
+ * body, responses). The same spec validates the request at run time and writes the OpenAPI document (openapi.ts),
+ * and a handler may only answer a status and body its spec lists (checked by the compiler), so the two cannot drift.
+ */
+
+/** The error answer of every /api route. */
+export const ErrorBody = z.object({
+  error: z.string().meta({ description: "a stable code: bad_request, unauthorized, forbidden, other_office, receipt_used…" }),
+  message: z.string().meta({ description: "what went wrong and what to do, in words" }),
+});
+
+/** Money out: rubles as a string with two kopeck digits (JSON numbers are floats). */
+export const RublesOut = z.string().regex(/^-?[0-9]+\.[0-9]{2}$/).meta({ description: "rubles, two kopeck digits", examples: ["500.00"] });
+export const TimeOut = z.iso.datetime();
+/** A database id out: a string (JSON has no 64-bit integers). */
+export const IdOut = z.string().regex(/^[1-9][0-9]*$/).meta({ description: "an id, as a string" });
+
+/** A 32-bit id in a path or body: digits, as every id is shown. */
+export const IntId = z
+  .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be an id: a string of digits") })
+  .regex(/^[1-9][0-9]{0,9}$/, "must be an id: a string of digits")
+  .refine((text) => Number(text) <= 2_147_483_647, "no such id")
+  .transform(Number);
+/** A 64-bit id (payments). */
+export const BigId = z.string().regex(/^[1-9][0-9]{0,18}$/, "must be an id: a string of digits").transform((text) => BigInt(text));
+
+/** The usual refusals, for specs to list. */
+export const refusals = {
+  400: { description: "invalid input: the message names each field", schema: ErrorBody },
+  401: { description: "no or unknown bearer token", schema: ErrorBody },
+  403: { description: "the role or the office does not allow it", schema: ErrorBody },
+  404: { description: "not found", schema: ErrorBody },
+  409: { description: "conflicts with the current state", schema: ErrorBody },
+} as const;
+
+export interface ResponseSpec {
+  description: string;
+  /** The JSON body; none for 204. */
+  schema?: z.ZodType;
+}
+
+export interface RouteSpec {
+  method: "get" | "post" | "put" | "delete";
+  /** Relative to the group's base, Express style: /shifts/:id. */
+  path: string;
+  summary: string;
+  description?: string;
+  /** The least role that may call it; "public" needs no token. */
+  auth: StaffRole | "public";
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  responses: Record<number, ResponseSpec>;
+}
+
+/** A group of routes mounted together under one base path (one Express router). */
+export interface RouteGroup<S extends Record<string, RouteSpec> = Record<string, RouteSpec>> {
+  base: string;
+  tag: string;
+  routes: S;
+}
+
+export const defineGroup = <const S extends Record<string, RouteSpec>>(group: RouteGroup<S>): RouteGroup<S> => group;
+
+type Parsed<T> = T extends z.ZodType ? z.output<T> : undefined;
+type BodyOf<R extends ResponseSpec> = R["schema"] extends z.ZodType ? z.input<R["schema"]> : undefined;
+
+/** What a handler answers: one of its spec's statuses with that status's body. */
+export type Reply<S extends RouteSpec> = { [C in keyof S["responses"] & number]: { status: C; body: BodyOf<S["responses"][C]> } }[keyof S["responses"] & number];
+
+export interface HandlerInput<S extends RouteSpec> {
+  params: Parsed<S["params"]>;
+  query: Parsed<S["query"]>;
+  body: Parsed<S["body"]>;
+  /** The authenticated actor (undefined only on public routes). */
+  actor: Actor;
+  req: Request;
+  res: Response;
+}
+
+/** A handler's answer: `reply(201, body)` keeps the status a literal, so the compiler checks it against the spec. */
+export const reply = <const C extends number, B>(status: C, body: B): { status: C; body: B } => ({ status, body });
+
+export type Handler<S extends RouteSpec> = (input: HandlerInput<S>) => Promise<Reply<S>>;
+
+/** "shiftId: is required; amount: …": every issue, with the field it is about. */
+export function issuesMessage(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ");
+}
+
+function parsePart(schema: z.ZodType | undefined, value: unknown, where: string): { ok: true; data: unknown } | { ok: false; message: string } {
+  if (!schema) return { ok: true, data: undefined };
+  const parsed = schema.safeParse(value);
+  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, message: `${where}: ${issuesMessage(parsed.error)}` };
+}
+
+/**
+ * The group's Express router: every spec mounted in the group's order, with its role check, JSON body parser and
+ * zod validation (400 bad_request naming each field) before its handler. A StaffActionError thrown by the core is
+ * answered with its status and code; anything else goes to the app's error handler. The handler map must name every
+ * route of the group (checked by the compiler).
+ */
+export function groupRouter<S extends Record<string, RouteSpec>>(group: RouteGroup<S>, handlers: { [K in keyof S]: Handler<NoInfer<S>[K]> }, router: Router = express.Router()): Router {
+  for (const [name, spec] of Object.entries(group.routes) as [keyof S & string, S[keyof S]][]) {
+    const handler = handlers[name] as unknown as Handler<RouteSpec>;
+    const guards = spec.auth === "public" ? [] : [requireRole(spec.auth)];
+    const bodyParser = spec.body ? [express.json({ limit: "16kb" })] : [];
+    router[spec.method](spec.path, ...guards, ...bodyParser, async (req: Request, res: Response, _next: NextFunction) => {
+      const parts = [parsePart(spec.params, req.params, "path"), parsePart(spec.query, req.query, "query"), parsePart(spec.body, req.body ?? {}, "body")];
+      const problems = parts.flatMap((part) => (part.ok ? [] : [part.message]));
+      if (problems.length > 0) {
+        req.log.warn({ path: req.path, problems }, "API request refused: invalid input");
+        return void res.status(400).json({ error: "bad_request", message: problems.join("; ") });
+      }
+      const [params, query, body] = parts.map((part) => (part.ok ? part.data : undefined));
+      try {
+        const reply = await handler({ params, query, body, actor: req.actor!, req, res } as HandlerInput<RouteSpec>);
+        if (reply.body === undefined) res.status(reply.status).end();
+        else res.status(reply.status).json(reply.body);
+      } catch (error) {
+        apiError(req, res, error);
+      }
+    });
+  }
+  return router;
+}

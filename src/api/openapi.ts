@@ -1,0 +1,123 @@
+import type { Request, Response } from "express";
+import { z } from "zod";
+import { AccountInput } from "../accounts/account-input.ts";
+import type { StaffRole } from "../generated/prisma/client.ts";
+import type { RouteGroup, RouteSpec } from "./api-registry.ts";
+import { authApi } from "./auth-routes.ts";
+import { cashierApi } from "./cashier-routes.ts";
+import { auditApi, staffApi } from "./staff-routes.ts";
+
+/** The route groups whose specs validate their requests: the document is written from the same specs. */
+export const API_GROUPS: RouteGroup[] = [authApi, cashierApi, staffApi, auditApi];
+
+/**
+ * The /api routes written before the registry: they validate with their own schemas, so the document lists them
+ * with a summary and their role (and the body where its schema is shared) but does not claim their full shapes.
+ */
+const EARLIER_ROUTES: (Pick<RouteSpec, "method" | "summary" | "auth" | "body"> & { path: string; tag: string })[] = [
+  { method: "get", path: "/api/accounts/:number", tag: "accounts", auth: "supervisor", summary: "An account: balance, status, masked owner and ledger movements" },
+  { method: "put", path: "/api/accounts/:number", tag: "accounts", auth: "supervisor", summary: "Create or update an account (201 created, 200 updated); the balance is kept", body: AccountInput },
+  { method: "get", path: "/api/payments", tag: "payments", auth: "supervisor", summary: "Payments, newest first (?status=accepted|credited|failed&account=&limit=)" },
+  { method: "get", path: "/api/payments/:id", tag: "payments", auth: "supervisor", summary: "A payment with its request, answer, reversals and ledger postings" },
+  { method: "post", path: "/api/payments/:id/retry", tag: "payments", auth: "supervisor", summary: "Queue a failed payment for crediting again (202)" },
+  { method: "post", path: "/api/qiwi-bills", tag: "channels", auth: "supervisor", summary: "Issue a QIWI bill for an account; the money comes with QIWI's PAID notification" },
+  { method: "post", path: "/api/arsenalpay/links", tag: "channels", auth: "supervisor", summary: "A signed ArsenalPay widget link for a one-off top-up" },
+  { method: "post", path: "/api/autopayments", tag: "channels", auth: "supervisor", summary: "Record a monthly ArsenalPay autopayment for an account" },
+  { method: "get", path: "/api/autopayments", tag: "channels", auth: "supervisor", summary: "An account's autopayments (?account=), reconciled with ArsenalPay when configured" },
+  { method: "delete", path: "/api/autopayments/:id", tag: "channels", auth: "supervisor", summary: "Cancel an autopayment, at ArsenalPay too" },
+  { method: "post", path: "/api/card/orders", tag: "channels", auth: "supervisor", summary: "Register a card order at the acquirer; the payment is pending until its deposited callback" },
+];
+
+type JsonSchema = Record<string, unknown>;
+
+/** A zod schema as the JSON Schema 2020-12 that OpenAPI 3.1 embeds: requests as they are sent, responses as they are answered. */
+function jsonSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema;
+  return rest;
+}
+
+/** Express paths (/shifts/:id) in OpenAPI's form (/shifts/{id}). */
+export const openapiPath = (expressPath: string) => expressPath.replace(/:([A-Za-z0-9_]+)/g, "{$1}").replace(/(.)\/$/, "$1");
+
+function parameters(schema: z.ZodType | undefined, where: "path" | "query") {
+  if (!schema) return [];
+  const object = jsonSchema(schema, "input") as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(object.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: where,
+    required: where === "path" || (object.required ?? []).includes(name),
+    schema: property,
+  }));
+}
+
+const pathParameters = (path: string) => [...path.matchAll(/:([A-Za-z0-9_]+)/g)].map((match) => ({ name: match[1]!, in: "path", required: true, schema: { type: "string" } }));
+
+function security(auth: StaffRole | "public") {
+  return auth === "public" ? { security: [] } : { security: [{ bearer: [] }], "x-payhub-role": auth };
+}
+
+const roleNote = (auth: StaffRole | "public") => (auth === "public" ? "No token needed." : `Needs the ${auth} role or higher (HUB_ADMIN_TOKEN acts as an admin without a desk).`);
+
+function operation(group: RouteGroup, spec: RouteSpec) {
+  return {
+    tags: [group.tag],
+    summary: spec.summary,
+    description: [spec.description, roleNote(spec.auth)].filter(Boolean).join("\n\n"),
+    ...security(spec.auth),
+    parameters: [...(spec.params ? parameters(spec.params, "path") : pathParameters(spec.path)), ...parameters(spec.query, "query")],
+    ...(spec.body ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(spec.body, "input") } } } } : {}),
+    responses: Object.fromEntries(
+      Object.entries(spec.responses).map(([status, response]) => [
+        status,
+        { description: response.description, ...(response.schema ? { content: { "application/json": { schema: jsonSchema(response.schema, "output") } } } : {}) },
+      ]),
+    ),
+  };
+}
+
+function buildDocument() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const add = (path: string, method: string, value: unknown) => {
+    (paths[openapiPath(path)] ??= {})[method] = value;
+  };
+  for (const group of API_GROUPS) {
+    for (const spec of Object.values(group.routes)) add(group.base + spec.path, spec.method, operation(group, spec));
+  }
+  for (const route of EARLIER_ROUTES) {
+    add(route.path, route.method, {
+      tags: [route.tag],
+      summary: route.summary,
+      description: `${roleNote(route.auth)}\n\nAnswers JSON; errors as { error, message }.`,
+      ...security(route.auth),
+      parameters: pathParameters(route.path),
+      ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(route.body, "input") } } } } : {}),
+      responses: { default: { description: "JSON" } },
+    });
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "payhub staff API",
+      version: "1",
+      description:
+        "The cash desks, staff and operators' API of payhub. Money is rubles as strings with up to two kopeck digits (\"500.00\"), ids are strings, times ISO 8601 UTC. Errors answer { error, message }: error is a stable code. Sign in with POST /api/auth/tokens and send Authorization: Bearer <token>.",
+    },
+    servers: [{ url: "/" }],
+    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "a staff token from POST /api/auth/tokens, or HUB_ADMIN_TOKEN" } } },
+    security: [{ bearer: [] }],
+    paths,
+  };
+}
+
+let cached: ReturnType<typeof buildDocument> | undefined;
+
+/** The OpenAPI 3.1 document, built once from the registry. */
+export function openapiDocument() {
+  cached ??= buildDocument();
+  return cached;
+}
+
+/** GET /api/openapi.json: public, like the routes' shapes it describes. */
+export function openapiRoute(_req: Request, res: Response): void {
+  res.json(openapiDocument());
+}
