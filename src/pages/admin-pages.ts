@@ -34,7 +34,7 @@ async function renderAdmin({ db }: PageDeps, req: Request, res: Response, status
     (member) => html`<tr data-staff="${member.login}">
       <td>${member.login}</td><td>${member.fullName}</td><td>${ROLE_NAMES[member.role]}</td><td>${member.office ?? "—"}</td>
       <td>${member.active ? "работает" : "отключён"}</td>
-      <td>${member.lastSignedInAt ? officeTime(new Date(member.lastSignedInAt)) : "—"}</td>
+      <td class="when">${member.lastSignedInAt ? officeTime(new Date(member.lastSignedInAt)) : "—"}</td>
       <td>${member.lockedUntil
         ? html`<span class="cancelled">заблокирован до ${officeTime(new Date(member.lockedUntil))}</span>
             ${postForm(`/admin/staff/${member.login}/unlock`, actor.csrfToken, html`<button type="submit" class="secondary">Разблокировать</button>`, "inline")}`
@@ -44,7 +44,7 @@ async function renderAdmin({ db }: PageDeps, req: Request, res: Response, status
   const roleOptions = (["cashier", "supervisor", "admin"] as const).map((role) => html`<option value="${role}" ${values.role === role ? "selected" : ""}>${ROLE_NAMES[role]}</option>`);
   const officeOptions = offices.map((office) => html`<option value="${office.code}" ${values.office === office.code ? "selected" : ""}>${office.city}, ${office.address} (${office.code})</option>`);
   const auditRows = entries.map(
-    (entry) => html`<tr><td>${officeTime(entry.createdAt)}</td><td>${entry.actor}</td><td>${entry.action}</td><td>${entry.target ?? ""}</td><td>${entry.reason ?? ""}</td>
+    (entry) => html`<tr><td class="when">${officeTime(entry.createdAt)}</td><td>${entry.actor}</td><td>${entry.action}</td><td>${entry.target ?? ""}</td><td>${entry.reason ?? ""}</td>
       <td>${entry.ip}</td><td class="muted">${JSON.stringify(entry.detail).slice(0, 300)}</td></tr>`,
   );
   const body = html`${message ?? confirmation(req)}

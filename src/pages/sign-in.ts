@@ -21,9 +21,9 @@ function signInPage(next: string, login: string, error?: string): string {
       <form method="post" action="/staff/sign-in">
         <input type="hidden" name="next" value="${next}">
         <label for="login">Логин</label>
-        <input id="login" name="login" value="${login}" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus>
+        <input id="login" name="login" value="${login}" autocomplete="username" autocapitalize="none" spellcheck="false" required ${login ? "" : html`autofocus`}>
         <label for="password">Пароль</label>
-        <input id="password" name="password" type="password" autocomplete="current-password" required>
+        <input id="password" name="password" type="password" autocomplete="current-password" required ${login ? html`autofocus` : ""}>
         <div><button type="submit">Войти</button></div>
       </form>
     </section>`,

@@ -1,7 +1,8 @@
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
-import type { TestHub } from "../support/test-hub.ts";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import { startTestHub, type TestHub } from "../support/test-hub.ts";
 
 // Helpers of the browser tests: Debian's headless Chromium driven by playwright-core, one browser per test file and a
 // fresh context (cookies) per test; and a plain-fetch client of the pages for the refusals a browser cannot send.
@@ -14,6 +15,34 @@ export function launchBrowser(): Promise<Browser> {
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
+}
+
+export interface BrowserSuite {
+  hub: TestHub;
+  browser: Browser;
+  /** A fresh context (no cookies) and page for each test. */
+  context: BrowserContext;
+  page: Page;
+}
+
+/** A test file's hub and browser, started once and stopped after the file; a new context and page per test. */
+export function browserSuite(): BrowserSuite {
+  const suite = {} as BrowserSuite;
+  beforeAll(async () => {
+    [suite.hub, suite.browser] = await Promise.all([startTestHub(), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.hub?.stop();
+  });
+  beforeEach(async () => {
+    suite.context = await suite.browser.newContext({ locale: "ru-RU", viewport: { width: 1280, height: 900 } });
+    suite.page = await suite.context.newPage();
+  });
+  afterEach(async () => {
+    await suite.context?.close();
+  });
+  return suite;
 }
 
 /** A full-page screenshot under test/artifacts/, for people to look at. */
