@@ -90,15 +90,15 @@ export const reply = <const C extends number, B>(status: C, body: B): { status: 
 
 export type Handler<S extends RouteSpec> = (input: HandlerInput<S>) => Promise<Reply<S>>;
 
-/** "shiftId: is required; amount: …": every issue, with the field it is about. */
-export function issuesMessage(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ");
+/** "body.shiftId: is required; body.amount: …": every issue, with the field it is about. */
+function issuesMessage(error: z.ZodError, where: string): string {
+  return error.issues.map((issue) => `${[where, ...issue.path].join(".")}: ${issue.message}`).join("; ");
 }
 
 function parsePart(schema: z.ZodType | undefined, value: unknown, where: string): { ok: true; data: unknown } | { ok: false; message: string } {
   if (!schema) return { ok: true, data: undefined };
   const parsed = schema.safeParse(value);
-  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, message: `${where}: ${issuesMessage(parsed.error)}` };
+  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, message: issuesMessage(parsed.error, where) };
 }
 
 /**

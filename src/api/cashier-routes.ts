@@ -321,8 +321,11 @@ export function cashierRoutes(config: Config, db: Db, intake: IntakeDeps): Route
     listShifts: async ({ query, actor }) => {
       const shifts = await listShifts(db, actor, { officeCode: query.office, open: query.open, limit: query.limit });
       const json = shifts.map((shift) => ({
-        ...shift,
         id: String(shift.id),
+        desk: shift.desk,
+        office: shift.office,
+        cashier: shift.cashier,
+        pastMidnight: shift.pastMidnight,
         openedAt: shift.openedAt.toISOString(),
         closedAt: shift.closedAt?.toISOString() ?? null,
         expectedCash: rubles(shift.expectedCashKopecks),

@@ -93,3 +93,20 @@ describe("POST /api/cashier/payments", () => {
     expect((await api.expectStatus(200, "GET", "/api/cashier/shifts/current", kassir2)).shift).toBeNull();
   });
 });
+
+describe("GET /api/cashier/accounts", () => {
+  const search = async (q: string) =>
+    ((await api.expectStatus(200, "GET", `/api/cashier/accounts?q=${encodeURIComponent(q)}`, kassir2)).accounts as { number: string }[]).map((account) => account.number);
+
+  it("finds an account by its number, its login (any case), or the owner's name with the address; never by the address alone", async () => {
+    const [byNumber] = (await api.expectStatus(200, "GET", "/api/cashier/accounts?q=100080", kassir2)).accounts;
+    expect(byNumber).toEqual({ number: "100080", login: "atk141925", ownerName: "И***в И. И.", address: "г. Владивосток, ул. Луговая, д. 21а, кв. 12", status: "active", balance: "0.00", monthlyFee: "890.00" });
+    expect(await search("ATK141925")).toEqual(["100080"]);
+    expect(await search("иванов луговая 21а")).toEqual(["100080"]);
+    expect(await search("Кузнецова, Ленинская")).toEqual(["100083"]);
+    expect(await search("ул. Луговая, д. 21а")).toEqual([]);
+    expect(await search("Иванов")).toEqual([]);
+    expect(await search("999999")).toEqual([]);
+    expect(await search("100%_ луговая")).toEqual([]);
+  });
+});
