@@ -87,6 +87,9 @@ export async function takeCashPayment(
   input: { shiftId: number; receiptNumber: number; accountNumber: string; amountKopecks: bigint },
 ): Promise<CashPaymentResult> {
   const staffId = requireStaff(context.actor);
+  // Drawn before the transaction's connection is taken: inside it, intake must need no other connection of the pool,
+  // or cash payments holding every connection would each wait for one more (a deadlock).
+  const paymentId = await intake.paymentIds.next();
   const client = await intake.pool.connect();
   const toDispatch: [bigint, string | undefined][] = [];
   let outcome: Outcome;
@@ -112,6 +115,7 @@ export async function takeCashPayment(
       ...intake,
       // The payment's insert joins this transaction; its credit is queued once the transaction commits.
       pool: client as unknown as SqlPool,
+      paymentIds: { next: async () => paymentId },
       dispatchCredit: (paymentId, requestId) => toDispatch.push([paymentId, requestId]),
     };
     ({ outcome } = await handleCommand(inTransaction, {

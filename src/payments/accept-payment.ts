@@ -29,7 +29,7 @@ export interface IntakeDeps {
   dispatchCredit: DispatchCredit;
   log: Logger;
   inFlight: InFlight;
-  paymentIds: PaymentIds;
+  paymentIds: Pick<PaymentIds, "next">;
 }
 
 export interface IntakeRequest {
@@ -363,18 +363,20 @@ async function repeatOutcome(deps: IntakeDeps, request: IntakeRequest, command: 
   const detail =
     `external id ${command.externalId} was paid as payment ${existing.id} to account ${existing.account_number} ` +
     `for ${existing.amount_kopecks} kopecks; the repeat names account ${command.accountNumber} and ${command.amountKopecks} kopecks`;
-  // Flagged once: a provider that keeps re-sending the same conflicting request does not bury the operator.
-  const known = await deps.db.intakeIncident.findFirst({
-    where: { kind: "conflict", channel: request.source.channel, externalId: command.externalId, detail, resolvedAt: null },
-    select: { id: true },
+  // Flagged once: a provider that keeps re-sending the same conflicting request does not bury the operator. On
+  // deps.pool, so that a caller running intake inside its own transaction (the cash desk) needs no second connection.
+  const flagged = await deps.pool.query<{ id: string }>({
+    name: "intake-flag-conflict",
+    text: `INSERT INTO intake_incident (kind, channel, external_id, payment_id, detail, request)
+           SELECT 'conflict', $1, $2, $3, $4, $5::jsonb
+           WHERE NOT EXISTS (SELECT 1 FROM intake_incident
+             WHERE kind = 'conflict' AND channel = $1 AND external_id = $2 AND detail = $4 AND resolved_at IS NULL)
+           RETURNING id`,
+    values: [request.source.channel, command.externalId, payment.id, detail, JSON.stringify(command.request)],
   });
-  if (!known) {
-    await deps.db.intakeIncident.create({
-      data: { kind: "conflict", channel: request.source.channel, externalId: command.externalId, paymentId: payment.id, detail, request: command.request as object },
-    });
-  }
+  const known = flagged.rows.length === 0;
   deps.log.warn(
-    { channel: request.source.channel, externalId: command.externalId, paymentId: existing.id, requestId: request.requestId, alreadyFlagged: Boolean(known) },
+    { channel: request.source.channel, externalId: command.externalId, paymentId: existing.id, requestId: request.requestId, alreadyFlagged: known },
     `conflicting repeat refused: ${detail}`,
   );
   return { kind: "conflict", payment };
