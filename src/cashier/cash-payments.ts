@@ -106,11 +106,16 @@ export async function takeCashPayment(
     receipt = rows[0];
     if (receipt.cashier_id !== staffId) throw new StaffActionError(403, "not_your_shift", "payments are taken on your own open shift");
     if (!mayActInOffice(context.actor, receipt.office_id)) throw new StaffActionError(403, "other_office", "this desk belongs to another office");
-    if (receipt.closed_at !== null) throw new StaffActionError(409, "shift_closed", `shift ${input.shiftId} is closed: this payment was not taken`);
+    const externalId = cashExternalId(receipt.desk_code, input.receiptNumber);
+    if (receipt.closed_at !== null) {
+      // A repeat of a payment recorded before the close (a retry after a lost answer) still gets its receipt, as a
+      // repeat: intake's insert cannot add anything for a known external id. Only a new payment is refused.
+      const known = await client.query("SELECT 1 FROM inbound_payment WHERE channel = $1 AND external_id = $2", [CASHIER_CHANNEL, externalId]);
+      if (known.rows.length === 0) throw new StaffActionError(409, "shift_closed", `shift ${input.shiftId} is closed: this payment was not taken`);
+    }
 
     const source = { channel: CASHIER_CHANNEL, protocol: "cashier", profile: receipt.desk_code };
     const profile: ChannelProfile = { source, minKopecks: limits.minKopecks, maxKopecks: limits.maxKopecks, commissionBasisPoints: 0n };
-    const externalId = cashExternalId(receipt.desk_code, input.receiptNumber);
     const inTransaction: IntakeDeps = {
       ...intake,
       // The payment's insert joins this transaction; its credit is queued once the transaction commits.

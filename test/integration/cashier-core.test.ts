@@ -66,6 +66,12 @@ describe("closing a shift while payments are being taken", () => {
     expect(report.expectedCashKopecks).toBe(100_000n + takenSum);
     const recorded = await hub.hub.db.inboundPayment.count({ where: { channel: "cashier", profile: "vl-lugovaya-2" } });
     expect(recorded).toBe(taken.length);
+    // A taken payment submitted again after the close (its answer was lost) is answered as the repeat it is.
+    const first = taken[0]!;
+    if (!first.ok) throw new Error("unreachable");
+    const again = await takeCashPayment(intake, limits, cashier, { shiftId, receiptNumber: first.result.receiptNumber, accountNumber: "100081", amountKopecks: 10_000n + BigInt(receipts.findIndex((r) => r.receiptNumber === first.result.receiptNumber)) });
+    expect(again).toMatchObject({ created: false, paymentId: first.result.paymentId });
+    expect(await hub.hub.db.inboundPayment.count({ where: { channel: "cashier", profile: "vl-lugovaya-2" } })).toBe(taken.length);
     await waitUntilAllCredited(hub);
     await expectLedgerConsistent(hub);
   });
