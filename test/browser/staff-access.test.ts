@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { safeNext } from "../../src/pages/sign-in.ts";
 import { createStaff } from "../../src/staff/staff-users.ts";
 import { waitUntilAllCredited } from "../support/test-hub.ts";
@@ -159,6 +159,9 @@ describe("roles and offices", () => {
     const damaged = await kassir1.post("/cash/payments", { shiftId: "x", receiptNumber: "1", account: "100080", amount: "1" });
     expect(damaged.status).toBe(400);
     expect(damaged.text).toContain("Форма платежа повреждена");
+    const huge = await kassir1.post("/cash/shifts", { desk: "vl-lugovaya-1", openingCash: "0", note: "я".repeat(40_000) });
+    expect(huge.status).toBe(413);
+    expect(huge.text).toContain("Форма слишком большая");
   });
 
   it("a cashier cannot cancel a payment of a closed shift, but the office's supervisor can from the Z-report", async () => {
@@ -191,6 +194,42 @@ describe("roles and offices", () => {
   });
 });
 
+describe("shift history", () => {
+  it("a shift open over a Vladivostok midnight is flagged on its report and in the history; an admin picks the office", async () => {
+    const kassir2 = await session("kassir2");
+    expect((await kassir2.post("/cash/shifts", { desk: "us-nekrasova-1", openingCash: "1 500" })).status).toBe(303);
+    const shift = await t.hub.hub.db.cashShift.findFirstOrThrow({ where: { closedAt: null, cashier: { login: "kassir2" } } });
+    expect(shift.openingCashKopecks).toBe(150000n);
+    await t.hub.hub.db.cashShift.update({ where: { id: shift.id }, data: { openedAt: new Date(Date.now() - 26 * 3600_000) } });
+    const report = await kassir2.get(`/cash/shifts/${shift.id}`);
+    expect(report.text).toContain("Смена открыта: текущие итоги");
+    expect(report.text).toContain("Смена переходила через полночь");
+    const history = await kassir2.get("/cash/shifts");
+    expect(history.text).toMatch(new RegExp(`href="/cash/shifts/${shift.id}">[\\s\\S]*?<strong>открыта</strong><br><strong class="cancelled">через полночь</strong>`));
+
+    await signInAs(t.page, t.hub, "admin", "/cash/shifts");
+    await t.page.getByLabel("Офис").selectOption("us-nekrasova");
+    await t.page.getByRole("button", { name: "Показать" }).click();
+    await t.page.waitForURL(/office=us-nekrasova$/);
+    expect(await t.page.locator(`a[href="/cash/shifts/${shift.id}"]`).count()).toBe(1);
+    expect(await t.page.locator("main tbody tr").count()).toBe(1);
+  });
+
+  it("an unexpected failure is a 500 page naming the request id, never a stack trace", async () => {
+    const admin = await session("admin");
+    const failure = vi.spyOn(t.hub.hub.db.office, "findMany").mockRejectedValueOnce(new Error("database exploded at secret.ts:42"));
+    try {
+      const response = await fetch(`${t.hub.url}/cash/shifts`, { headers: { cookie: admin.cookie, "x-request-id": "page-failure-0001" } });
+      expect(response.status).toBe(500);
+      const text = await response.text();
+      expect(text).toContain("Внутренняя ошибка, номер запроса page-failure-0001");
+      expect(text).not.toContain("exploded");
+    } finally {
+      failure.mockRestore();
+    }
+  });
+});
+
 describe("administration", () => {
   it("an admin lists staff and the audit log, creates a cashier, and unlocks a locked login", async () => {
     await createStaff(t.hub.hub.db, undefined, { login: "kassir8", fullName: "Запертый Иван Ильич", role: "cashier", office: "nk-leninskaya", password: "kassir8-password" });
@@ -215,11 +254,11 @@ describe("administration", () => {
     await t.page.getByRole("button", { name: "Создать сотрудника" }).click();
     await t.page.getByRole("alert").waitFor();
     expect(await textOf(t.page, '[role="alert"]')).toBe("Кассиру и старшему кассиру нужно указать офис.");
-    await t.page.getByLabel("Офис (для кассира и старшего кассира)").selectOption("us-nekrasova");
+    await t.page.getByLabel("Офис (для кассира и старшего кассира)").selectOption("vl-100let");
     await t.page.getByLabel("Пароль (не короче 10 символов)").fill("new-cashier-password");
     await t.page.getByRole("button", { name: "Создать сотрудника" }).click();
     await t.page.getByText("Сотрудник создан.").waitFor();
-    expect(await textOf(t.page, 'tr[data-staff="kassir5"]')).toContain("Новикова Мария Сергеевна кассир us-nekrasova");
+    expect(await textOf(t.page, 'tr[data-staff="kassir5"]')).toContain("Новикова Мария Сергеевна кассир vl-100let");
 
     expect(await textOf(t.page, 'tr[data-staff="kassir8"]')).toContain("заблокирован до");
     await screenshot(t.page, "12-admin");
