@@ -11,6 +11,10 @@ import type { Db } from "./db.ts";
 import { authenticateApi, requireRole } from "./staff/http-auth.ts";
 import { authRoutes } from "./api/auth-routes.ts";
 import { openapiRoute } from "./api/openapi.ts";
+import { operationsRoutes } from "./api/operations-routes.ts";
+import { suspenseRoutes } from "./api/suspense-routes.ts";
+import { transfersRoutes } from "./api/transfers-routes.ts";
+import { metricsRoute } from "./metrics/metrics.ts";
 import { pagesRoutes } from "./pages/index.ts";
 import { cashierRoutes } from "./api/cashier-routes.ts";
 import { auditRoutes, staffRoutes } from "./api/staff-routes.ts";
@@ -48,6 +52,8 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(postgres && redisOk ? 200 : 503).json({ status: postgres && redisOk ? "ready" : "not ready", postgres, redis: redisOk });
   });
 
+  app.get("/metrics", metricsRoute);
+
   // The staff pages: sign-in, the cash desk, Z-reports, administration (src/pages).
   app.use(pagesRoutes(config, db, deps.intake));
   app.use("/webhooks/osmp", osmpRoutes(config, deps.intake));
@@ -61,6 +67,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.use("/api/cashier", cashierRoutes(config, db, deps.intake));
   app.use("/api/staff", requireRole("admin"), staffRoutes(db));
   app.use("/api/audit", requireRole("supervisor"), auditRoutes(db));
+  // Corrections and operations (issue 5): transfers are filed by any staff and decided by supervisors (the routes
+  // check); suspense and operations are for supervisors.
+  app.use("/api/transfers", transfersRoutes(config, db, deps.intake));
+  app.use("/api/suspense", requireRole("supervisor"), suspenseRoutes(config, db, deps.intake));
+  app.use("/api/operations", requireRole("supervisor"), operationsRoutes(config, db, deps.intake));
   // The operators' and the site's automation API: supervisors and admins (and HUB_ADMIN_TOKEN), never cashiers.
   app.use("/api/accounts", requireRole("supervisor"), accountsRoutes(db));
   app.use("/api/payments", requireRole("supervisor"), paymentsRoutes(db, deps.intake.pool, deps.intake.dispatchCredit));
