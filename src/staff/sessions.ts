@@ -65,10 +65,16 @@ export async function signIn(
   }
   if (!passwordOk) {
     const [row] = await db.$queryRaw<{ failed: number; locked_until: Date | null }[]>`
-      UPDATE staff_user SET failed_sign_ins = failed_sign_ins + 1,
-        locked_until = CASE WHEN failed_sign_ins + 1 >= ${settings.lockoutAttempts}
-          THEN now() + make_interval(mins => ${settings.lockoutMinutes}) ELSE locked_until END
-      WHERE id = ${staff.id} RETURNING failed_sign_ins AS failed, locked_until`;
+      WITH counted AS (
+        -- A lock that ran out starts the count afresh: one more wrong password must not lock the login again.
+        SELECT id, CASE WHEN locked_until IS NOT NULL AND locked_until <= now() THEN 1 ELSE failed_sign_ins + 1 END AS failed
+        FROM staff_user WHERE id = ${staff.id} FOR UPDATE
+      )
+      UPDATE staff_user s SET failed_sign_ins = counted.failed,
+        locked_until = CASE WHEN counted.failed >= ${settings.lockoutAttempts}
+          THEN now() + make_interval(mins => ${settings.lockoutMinutes})
+          WHEN s.locked_until <= now() THEN NULL ELSE s.locked_until END
+      FROM counted WHERE s.id = counted.id RETURNING s.failed_sign_ins AS failed, s.locked_until`;
     const lockedNow = row?.locked_until && row.locked_until > now ? row.locked_until : undefined;
     await audit(db, context(anonymous), { action: lockedNow ? "sign-in.locked-out" : "sign-in.failed", detail: { why: "wrong password", failedInARow: row?.failed } });
     return lockedNow ? { ok: false, reason: "locked", lockedUntil: lockedNow } : { ok: false, reason: "bad-credentials" };

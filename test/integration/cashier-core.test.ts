@@ -115,6 +115,20 @@ describe("the database's own guards", () => {
   });
 });
 
+describe("lock-out", () => {
+  it("when a lock-out has run out, then the next wrong password counts as the first, not as one more past the limit", async () => {
+    const attempt = (password: string) =>
+      signIn(hub.hub.db, hub.config.staff, { login: "kassir2", password, kind: "bearer", ip: "127.0.0.1", userAgent: "test", requestId: undefined });
+    for (let i = 1; i < hub.config.staff.lockoutAttempts; i += 1) expect(await attempt("wrong-password")).toEqual({ ok: false, reason: "bad-credentials" });
+    expect(await attempt("wrong-password")).toMatchObject({ ok: false, reason: "locked" });
+    // The lock-out period passes.
+    await hub.hub.db.$executeRawUnsafe("UPDATE staff_user SET locked_until = now() - interval '1 second' WHERE login = 'kassir2'");
+    expect(await attempt("wrong-password")).toEqual({ ok: false, reason: "bad-credentials" });
+    expect(await hub.hub.db.staffUser.findUniqueOrThrow({ where: { login: "kassir2" } })).toMatchObject({ failedSignIns: 1, lockedUntil: null });
+    expect(await attempt(hub.config.staff.demoPassword)).toMatchObject({ ok: true });
+  });
+});
+
 describe("npm run staff:create-admin", () => {
   it("when run with a login, a name and a password, then that admin can sign in, and a weak password or a taken login is refused", async () => {
     const out: string[] = [];
