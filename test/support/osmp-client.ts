@@ -24,11 +24,20 @@ export async function osmp(baseUrl: string, params: Record<string, string>, opti
   const query = new URLSearchParams(params).toString();
   const headers: Record<string, string> = {};
   if (options.authorization) headers.authorization = options.authorization;
-  const response =
+  const send = () =>
     options.method === "POST"
-      ? await fetch(url, { method: "POST", headers: { ...headers, "content-type": "application/x-www-form-urlencoded" }, body: query })
-      : await fetch(`${url}?${query}`, { headers });
-  return readOsmpAnswer(response);
+      ? fetch(url, { method: "POST", headers: { ...headers, "content-type": "application/x-www-form-urlencoded" }, body: query })
+      : fetch(`${url}?${query}`, { headers });
+  // A terminal network re-sends a request whose connection broke, as the protocol expects (pay is idempotent). Under
+  // heavy load a keep-alive connection can be closed by the server just as the client reuses it (ECONNRESET).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readOsmpAnswer(await send());
+    } catch (error) {
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      if (attempt >= 3 || !["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"].includes(code ?? "")) throw error;
+    }
+  }
 }
 
 export async function readOsmpAnswer(response: Response): Promise<OsmpAnswer> {
