@@ -104,6 +104,11 @@ form.inline input{min-width:10em}
 form.inline button{margin:0}
 .receipt{max-width:34em}
 .stamp{font-size:1.6em;color:#b3261e;border:3px solid #b3261e;display:inline-block;padding:.1em .5em;font-weight:800}
+pre.raw{white-space:pre-wrap;word-break:break-all;background:#f6f8fa;border:1px solid #d5dbe3;border-radius:6px;padding:.6em;font-size:.75em;max-height:28em;overflow:auto}
+img.evidence{max-width:100%;max-height:36em;border:1px solid #d5dbe3}
+nav.console{display:flex;flex-wrap:wrap;gap:.3em 1.2em;margin:.4em 0 1em}
+nav.console a{font-weight:600}
+nav.console a[aria-current]{color:#1b1f24;text-decoration:none}
 @media print{header.top,.no-print,button{display:none!important}body{background:#fff}section.box{border:0}main{margin:0}}
 `;
 
@@ -128,6 +133,7 @@ export function page({ title, actor, body }: PageOptions): string {
     ? html`<header class="top">
         <a href="/cash">Касса</a>
         <a href="/cash/shifts">Смены</a>
+        ${actor.role !== "cashier" ? html`<a href="/console">Операторская</a>` : ""}
         ${actor.role === "admin" ? html`<a href="/admin">Администрирование</a>` : ""}
         <span class="who">${actor.fullName} (${ROLE_NAMES[actor.role]})</span>
         ${postForm("/staff/sign-out", actor.csrfToken, html`<button type="submit" class="secondary">Выйти</button>`)}

@@ -3,6 +3,9 @@ import type { Config } from "../config.ts";
 import type { Db } from "../db.ts";
 import type { IntakeDeps } from "../payments/accept-payment.ts";
 import { adminRoutes } from "./admin-pages.ts";
+import { consoleRoutes } from "./console-pages.ts";
+import { UPLOAD_LIMIT_BYTES, UPLOAD_PATH } from "./console-transfers.ts";
+import { multipartForm } from "./console-upload.ts";
 import { deskRoutes } from "./desk-pages.ts";
 import { CONTENT_SECURITY_POLICY } from "./html.ts";
 import { notFoundPage, pageErrors } from "./respond.ts";
@@ -11,7 +14,7 @@ import { shiftRoutes } from "./shift-pages.ts";
 import { signInRoutes } from "./sign-in.ts";
 
 /** The paths the pages own; everything else (webhooks, API) passes through untouched, its body unread. */
-const PAGE_PATHS = ["/staff", "/cash", "/admin"];
+const PAGE_PATHS = ["/staff", "/cash", "/admin", "/console"];
 
 function pageHeaders(_req: Request, res: Response, next: NextFunction) {
   res.set({
@@ -25,8 +28,9 @@ function pageHeaders(_req: Request, res: Response, next: NextFunction) {
 }
 
 /**
- * The staff pages, server-rendered in Russian: sign-in (/staff), the cash desk, shifts and Z-reports (/cash), and
- * administration (/admin). Every page but sign-in needs a cookie session; every form POST carries its CSRF token.
+ * The staff pages, server-rendered in Russian: sign-in (/staff), the cash desk, shifts and Z-reports (/cash),
+ * administration (/admin), the operator console (/console). Every page but sign-in needs a cookie session; every
+ * form POST carries its CSRF token.
  */
 export function pagesRoutes(config: Config, db: Db, intake: IntakeDeps): Router {
   const deps = { config, db, intake };
@@ -34,10 +38,12 @@ export function pagesRoutes(config: Config, db: Db, intake: IntakeDeps): Router 
   router.get("/", (_req, res) => res.redirect(303, "/cash"));
   router.use(PAGE_PATHS, pageHeaders, express.urlencoded({ extended: false, limit: "32kb" }));
   router.use(signInRoutes(deps));
-  router.use(["/cash", "/admin"], requireSession(db));
+  router.use(UPLOAD_PATH, multipartForm(db, UPLOAD_LIMIT_BYTES));
+  router.use(["/cash", "/admin", "/console"], requireSession(db));
   router.use(deskRoutes(deps));
   router.use(shiftRoutes(deps));
   router.use(adminRoutes(deps));
+  router.use(consoleRoutes(deps));
   router.use(PAGE_PATHS, notFoundPage);
   router.use(pageErrors(config));
   return router;

@@ -5,7 +5,7 @@ import { actionContext } from "../staff/http-auth.ts";
 import { html, money, notice, officeTime, page, postForm, type Html } from "./html.ts";
 import { AMOUNT_HINT, attempt, confirmation, field, notFoundPage, parseAmount, parseId, queryParam, send, type PageDeps } from "./respond.ts";
 
-const PAYMENT_STATUS: Record<string, string> = { accepted: "принят, зачисляется", credited: "зачислен", failed: "ошибка зачисления", pending: "ожидает", closed: "закрыт" };
+export const PAYMENT_STATUS: Record<string, string> = { accepted: "принят, зачисляется", credited: "зачислен", failed: "ошибка зачисления", pending: "ожидает", closed: "закрыт" };
 
 /** Where a storno form sends the cashier back: the desk, or the shift's Z-report. */
 export type StornoBack = { to: "desk" } | { to: "shift"; shiftId: number };
