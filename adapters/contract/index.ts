@@ -65,6 +65,15 @@ export interface PayCommand {
   request: Record<string, unknown>;
   /** The pre-request this payment follows, when the channel has one: if one was approved, account and amount must match it. */
   intentReference?: string;
+  /**
+   * True when the provider tells of money that already moved and a refusal would not send it back: a notification
+   * (YooMoney, a QIWI bill PAID, a WebMoney payment notification), not a step the provider asks permission for. A
+   * payment for an unknown, closed or blocked account is then recorded and credited to the suspense account for an
+   * operator, and the provider hears its success. Set by the adapter, per command, because it is a fact of the
+   * protocol's message (WebMoney's pre-request of the same endpoint may still refuse); protocols with a check step
+   * (OSMP, bank XML, ArsenalPay, SMS) leave it unset and keep refusing. Amount limits still refuse.
+   */
+  unrefusable?: boolean;
 }
 
 /**
@@ -83,7 +92,7 @@ export interface AcknowledgeCommand {
  * A two-phase channel opens a payment that is not money yet (an SMS awaiting the subscriber's confirmation). It is
  * recorded like a pay, with the same idempotency, but credited only when a ConfirmCommand arrives.
  */
-export interface OpenCommand extends Omit<PayCommand, "kind"> {
+export interface OpenCommand extends Omit<PayCommand, "kind" | "unrefusable"> {
   kind: "open";
 }
 

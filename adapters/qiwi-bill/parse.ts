@@ -79,6 +79,8 @@ export function parseQiwiBill(request: InboundRequest, profile: QiwiBillProfile)
       providerTime: bill.status.changedDateTime ?? bill.status.datetime,
       // The JSON body as received; the signature travels in a header and is not part of it.
       request: request.params,
+      // PAID: the payer's money is with QIWI for us already; an account payhub cannot credit sends it to suspense.
+      unrefusable: true,
     },
   };
 }

@@ -6,11 +6,12 @@ import { QiwiBillAnswerCode, type QiwiBillAnswer } from "./schema.ts";
  * How QIWI is answered (PROTOCOLS.md §8): HTTP 200 `{"error":"0"}` means "received, stop re-sending"; anything but
  * 200 is re-sent for a day. A notification comes after the bill was paid, so the status says whether the hub
  * recorded it, and a non-200 is given exactly where a re-send within that day can end differently:
- * - 200: accepted, a repeat, a status that moves no money (acknowledged).
+ * - 200: accepted, a repeat, a status that moves no money (acknowledged). A PAID bill for an unknown, closed or
+ *   blocked account is accepted too: the core records it in suspense for an operator (the money is with QIWI already).
  * - 409: a conflicting repeat (a known billId with another account or amount): not accepted, and flagged for an
  *   operator by the core once, however often QIWI re-sends it.
- * - 422: an unknown, closed or blocked account, a sum outside the limits. payhub issued the bill to that account
- *   within those limits, so something changed since; an operator who fixes it within the day gets the re-send.
+ * - 422: a sum outside the limits (and the account refusals, for a pay not marked unrefusable). payhub issued the
+ *   bill within those limits, so something changed since; an operator who fixes it within the day gets the re-send.
  * - 503: a temporary failure; the re-send is the recovery.
  * - Refused requests (replyQiwiBillError): 403 for a bad or missing signature and a foreign siteId, so that a
  *   rotated secret or a wrong siteId setting fixed within the day still receives the payment (403, not 401: 401

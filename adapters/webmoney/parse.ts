@@ -89,6 +89,9 @@ function parseNotification(request: InboundRequest, profile: WebmoneyProfile): P
       payerAmountKopecks: undefined,
       providerTime: wire.LMI_SYS_TRANS_DATE,
       request: storedRequest(request.params),
+      // The notification comes after the money moved (the pre-request was the step that could refuse): an account
+      // payhub cannot credit sends it to suspense.
+      unrefusable: true,
       ...(wire.LMI_PAYMENT_NO ? { intentReference: wire.LMI_PAYMENT_NO } : {}),
     },
   };

@@ -7,10 +7,11 @@ import { WEBMONEY_PREREQUEST_YES } from "./schema.ts";
  * - A pre-request is always answered HTTP 200: `YES` accepts, any other text refuses and WebMoney shows it to the
  *   payer, so refusals are short Russian sentences saying what to do.
  * - A notification comes after the money moved: nothing here can refuse it, only record it or not. HTTP 200 when it
- *   is recorded (accepted, a repeat, a test payment acknowledged). A notification the hub cannot credit gets a
- *   non-200 answer, so that WebMoney reports it as undelivered instead of the hub claiming it: an unknown, closed
- *   or blocked account and a sum outside the limits get 422 (they passed the pre-request, so the account changed in
- *   between; an operator resolves it from the warning in the log and WebMoney's record), a temporary failure 503.
+ *   is recorded (accepted, a repeat, a test payment acknowledged). A payment for an unknown, closed or blocked
+ *   account (it passed the pre-request, so the account changed in between, or there was none) is recorded in
+ *   suspense for an operator and answered 200 too. A notification the hub cannot record gets a non-200 answer, so
+ *   that WebMoney reports it as undelivered instead of the hub claiming it: a sum outside the limits gets 422 (the
+ *   account refusals are kept for completeness: a notification is always marked unrefusable), a temporary failure 503.
  *   A conflicting repeat (a known LMI_SYS_TRANS_NO with another account or amount) gets 409: it was not accepted,
  *   and the core has flagged it for an operator (once, however often it is repeated).
  */

@@ -75,6 +75,8 @@ export function parseYoomoney(request: InboundRequest, profile: YoomoneyProfile)
       payerAmountKopecks,
       providerTime: wire.datetime,
       request: Object.fromEntries(Object.entries(request.params).filter(([name]) => !YOOMONEY_UNSTORED_FIELDS.includes(name))),
+      // The transfer is in the wallet already: an account payhub cannot credit sends it to suspense, not back.
+      unrefusable: true,
     },
   };
 }

@@ -8,8 +8,11 @@ import { assertNever, formatRubles, isStepOutcome } from "../contract/index.ts";
  * - 200 `OK`: accepted, a repeat, or acknowledged without crediting (test, protected, unaccepted transfers).
  * - 409 for a conflicting repeat (a known operation_id with another account or amount): it was not accepted, and the
  *   core has flagged it for an operator (once, however often it is re-sent).
- * - 422 when the hub cannot credit it (unknown, closed or blocked account, a sum outside the limits): the re-sends
- *   give an operator the chance to fix the account within the hour, and the warning stays in the log either way.
+ * - A payment for an unknown, closed or blocked account is recorded in suspense for an operator (the core answers
+ *   `accepted`), so it gets 200 like any other: the money is in the wallet and durable in payhub.
+ * - 422 when the hub cannot record it (a sum outside the limits; the account refusals below are kept for a pay that
+ *   is not marked unrefusable): the re-sends give an operator the chance to act within the hour, and the warning stays
+ *   in the log either way.
  * - 503 for a temporary failure: the re-send is the recovery.
  */
 function answerOf(outcome: Outcome): { status: number; body: string } {

@@ -67,11 +67,19 @@ const FIND_ACCOUNT_SQL = `
 
 /**
  * A pay in one statement, hence one transaction and one round trip: the payment is inserted only if its account
+/** Why a payment is in suspense: the reasons intake writes on its suspense_item. */
+export const SUSPENSE_REASONS = { unknown: "unknown account", closed: "account closed", blocked: "account blocked" } as const;
+
  * exists and is active, together with its outbox row, so both are durable or neither. The account's status comes
  * back so that a refusal can say why; no id comes back when the account refused or the external id was known.
  *
  * An ArsenalPay payment (not a hold) for an account with an active autopayment of the same amount, not past its
  * until-date (a day in Vladivostok, where the company is), is that autopayment's recurring charge: it is linked and
+ * A pay the provider cannot take back ($16, PayCommand.unrefusable) is inserted whatever the account: when the account
+ * is unknown, closed or blocked, with account_id NULL and a suspense_item saying why, in the same statement; crediting
+ * then posts it to the suspense ledger account for an operator to assign. For every other pay $16 is false and the
+ * one-row LEFT JOIN filters exactly as the inner join did.
+ *
  * the autopayment's last_charged_at set, in the same statement. For every other channel the `$2 = 'arsenalpay'`
  * conditions are one-time filters, so the autopayment table is never read nor written.
  */
@@ -88,18 +96,26 @@ const INSERT_PAYMENT_SQL = `
     INSERT INTO inbound_payment (id, channel, protocol, profile, external_id, account_number, account_id,
       amount_kopecks, commission_kopecks, payer_amount_kopecks, provider_time, received_at, request, response, request_id, status,
       autopayment_id)
-    SELECT $1, $2, $3, $4, $5, $6, account.id, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15::"PaymentStatus",
-      (SELECT id FROM autopay)
-    FROM account WHERE account.status = 'active'
+    SELECT $1, $2, $3, $4, $5, $6, CASE WHEN account.status = 'active' THEN account.id END, $7, $8, $9, $10, $11,
+      $12::jsonb, $13, $14, $15::"PaymentStatus", (SELECT id FROM autopay)
+    FROM (SELECT 1) AS one LEFT JOIN account ON true
+    WHERE account.status = 'active' OR $16::boolean
     ON CONFLICT (channel, external_id) DO NOTHING
-    RETURNING id, autopayment_id
+    RETURNING id, account_id, autopayment_id
+  ), suspended AS (
+    INSERT INTO suspense_item (payment_id, reason)
+    SELECT inserted.id, CASE (SELECT status FROM account) WHEN 'closed' THEN '${SUSPENSE_REASONS.closed}'
+      WHEN 'blocked' THEN '${SUSPENSE_REASONS.blocked}' ELSE '${SUSPENSE_REASONS.unknown}' END
+    FROM inserted WHERE inserted.account_id IS NULL
+    RETURNING reason
   ), queued AS (
     -- A pending payment (two-phase channels) is not money yet: its outbox row comes with its confirmation.
     INSERT INTO outbox (topic, payment_id) SELECT 'credit', id FROM inserted WHERE $15 = 'accepted'
   ), charged AS (
     UPDATE autopayment SET last_charged_at = $11 WHERE $2::text = 'arsenalpay' AND id = (SELECT autopayment_id FROM inserted)
   )
-  SELECT (SELECT status::text FROM account) AS account_status, (SELECT id FROM inserted) AS id`;
+  SELECT (SELECT status::text FROM account) AS account_status, (SELECT id FROM inserted) AS id,
+    (SELECT reason FROM suspended) AS suspense_reason`;
 
 const FIND_PAYMENT_SQL = `
   SELECT id, external_id, account_number, amount_kopecks, received_at, status::text AS status
@@ -208,9 +224,11 @@ async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand
   const { channel, protocol, profile } = request.source;
   const { minKopecks, maxKopecks } = request.profile;
   if (command.amountKopecks < minKopecks || command.amountKopecks > maxKopecks) {
-    // Rare: read the account first, so that an unknown account is reported before the sum (as check does).
-    const account = await findAccount(pool, command.accountNumber);
-    return refuseOrRepeat(deps, request, command, refusalFor(account?.status, command.amountKopecks, request.profile)!);
+    // Rare: read the account first, so that an unknown account is reported before the sum (as check does). A pay
+    // that goes to suspense whatever the account is refused for its sum alone.
+    const account = unrefusable ? undefined : await findAccount(pool, command.accountNumber);
+    return refuseOrRepeat(deps, request, command, refusalFor(unrefusable ? "active" : account?.status, command.amountKopecks, request.profile)!);
+  const unrefusable = command.kind === "pay" && command.unrefusable === true;
   }
 
   if (command.kind === "pay") {
@@ -232,13 +250,13 @@ async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand
   const pending = command.kind === "open";
   const outcome: Outcome = pending ? { kind: "opened", payment, repeat: false } : { kind: "accepted", payment };
   const answer = request.answer(outcome);
-  const { rows } = await pool.query<{ account_status: AccountRow["status"] | null; id: string | null }>({
+  const { rows } = await pool.query<{ account_status: AccountRow["status"] | null; id: string | null; suspense_reason: string | null }>({
     name: "intake-insert-payment",
     text: INSERT_PAYMENT_SQL,
     values: [
       payment.id, channel, protocol, profile, command.externalId, command.accountNumber, command.amountKopecks,
       command.commissionKopecks, command.payerAmountKopecks ?? null, command.providerTime ?? null, payment.receivedAt,
-      JSON.stringify(command.request), answer.body, request.requestId ?? null, pending ? "pending" : "accepted",
+      JSON.stringify(command.request), answer.body, request.requestId ?? null, pending ? "pending" : "accepted", unrefusable,
     ],
   });
   const result = rows[0]!;
@@ -247,6 +265,12 @@ async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand
     return outcome;
   }
   const refusal = refusalFor(result.account_status ?? undefined, command.amountKopecks, request.profile);
+    if (result.suspense_reason !== null) {
+      deps.log.warn(
+        { channel, externalId: command.externalId, account: command.accountNumber, paymentId: payment.id.toString(), suspense: result.suspense_reason, requestId: request.requestId },
+        `payment ${payment.id} recorded in suspense (${result.suspense_reason}: ${command.accountNumber}): credited to the suspense account, waiting for an operator to assign it`,
+      );
+    }
   if (refusal) return refuseOrRepeat(deps, request, command, refusal);
   // Another request with the same external id committed first (a provider's concurrent retry).
   const existing = await findPayment(pool, channel, command.externalId);

@@ -12,8 +12,9 @@ interface LockedPayment {
   status: string;
   channel: string;
   profile: string;
-  subscriber_ledger_id: number;
-  account_id: number;
+  /** Null while the payment is in suspense (src/suspense): no subscriber holds its money yet. */
+  subscriber_ledger_id: number | null;
+  account_id: number | null;
 }
 
 /**
@@ -47,7 +48,7 @@ export async function reverseInTransaction(client: SqlClient, source: PaymentSou
   const { rows } = await client.query<LockedPayment>(
     `SELECT p.id, p.external_id, p.account_number, p.amount_kopecks, p.received_at, p.status::text AS status, p.channel, p.profile,
        s.ledger_account_id AS subscriber_ledger_id, s.id AS account_id
-     FROM inbound_payment p JOIN subscriber_account s ON s.id = p.account_id
+     FROM inbound_payment p LEFT JOIN subscriber_account s ON s.id = p.account_id
      WHERE p.channel = $1 AND p.external_id = $2
      FOR UPDATE OF p`,
     [source.channel, command.reference],
@@ -73,6 +74,8 @@ export async function reverseInTransaction(client: SqlClient, source: PaymentSou
   // Only money that reached the ledger can go back; an accepted payment still in the queue is credited within
   // seconds, so the provider's retry will find it.
   if (row.status !== "credited" || creditPostingId === null) return refuse(`the payment is ${row.status}, not credited yet`);
+  // Its money sits in the suspense account, not a subscriber's: an operator assigns it first (then it reverses as usual).
+  if (row.account_id === null) return refuse("the payment is in suspense: assign or resolve it first");
   const left = payment.amountKopecks - BigInt(reversedKopecks);
   const amount = command.amountKopecks ?? left;
   if (amount <= 0n) return refuse("nothing is left of the payment to reverse");

@@ -36,6 +36,9 @@ interface ContractCase {
   expected: Partial<Command>;
   /** True when the reply is this protocol's refusal (not its success). */
   isRefusal(reply: HttpReply): boolean;
+  /** A pay told after the money moved (a notification): marked unrefusable, so an account payhub cannot credit goes
+   * to suspense instead of being refused. Protocols with a check step never mark it. */
+  unrefusable?: true;
 }
 
 const form = (params: Record<string, unknown>, headers: Record<string, string> = {}): InboundRequest => ({ method: "POST", params, headers, ip: "127.0.0.1" });
@@ -94,6 +97,7 @@ const CASES: ContractCase[] = [
     unsigned: (request) => without(without(request, "LMI_HASH"), "LMI_HASH2"),
     expected: { kind: "pay", externalId: "892", accountNumber: "100080", amountKopecks: 15000n },
     isRefusal: (reply) => reply.status !== 200,
+    unrefusable: true,
   },
   {
     name: "YooMoney notification",
@@ -104,6 +108,7 @@ const CASES: ContractCase[] = [
     unsigned: (request) => without(request, "sha1_hash"),
     expected: { kind: "pay", externalId: "1234567", accountNumber: "100080", amountKopecks: 30000n },
     isRefusal: (reply) => reply.status !== 200,
+    unrefusable: true,
   },
   {
     name: "QIWI bill notification",
@@ -122,6 +127,7 @@ const CASES: ContractCase[] = [
     unsigned: (request) => ({ ...request, headers: {} }),
     expected: { kind: "pay", externalId: "bill-1", accountNumber: "100080", amountKopecks: 30000n },
     isRefusal: (reply) => reply.status !== 200,
+    unrefusable: true,
   },
   {
     name: "SMS 3116 status callback",
@@ -173,6 +179,12 @@ describe.each(CASES)("$name", (contract) => {
   it("when the request is signed with the secret, then it is accepted and maps to the expected Command", () => {
     const parsed = parse(contract.request(SECRET));
     expect(parsed.ok ? parsed.command : parsed.error).toMatchObject(contract.expected);
+  });
+
+  it(contract.unrefusable ? "when it is a pay, then it is marked unrefusable (suspense, not refusal)" : "when it is a pay, then it is not marked unrefusable (the protocol refuses)", () => {
+    const parsed = parse(contract.request(SECRET));
+    if (!parsed.ok) throw new Error("the signed fixture must parse");
+    expect(parsed.command.kind === "pay" && parsed.command.unrefusable === true).toBe(contract.unrefusable === true);
   });
 
   it("when any signed field has a flipped byte, then it is refused as a bad signature with the protocol's refusal", () => {

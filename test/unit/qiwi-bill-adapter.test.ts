@@ -103,6 +103,8 @@ describe("parsing QIWI bill notifications", () => {
         payerAmountKopecks: undefined,
         providerTime: "2026-11-24T12:31:07+03:00",
         request: body(paid),
+        // After the money moved: an account payhub cannot credit goes to suspense, not back.
+        unrefusable: true,
       },
     });
   });
@@ -224,6 +226,8 @@ const OUTCOMES: Record<OutcomeKind, { outcome: Outcome; status: number; error: s
   accepted: { outcome: { kind: "accepted", payment }, status: 200, error: "0" },
   duplicate: { outcome: { kind: "duplicate", payment }, status: 200, error: "0" },
   conflict: { outcome: { kind: "conflict", payment }, status: 409, error: "300" },
+  // Kept for a pay not marked unrefusable: intake records this channel's notifications for an unknown, closed or
+  // blocked account in suspense instead (accepted: 200, test/integration/suspense.test.ts).
   accountNotFound: { outcome: { kind: "accountNotFound" }, status: 422, error: "300" },
   accountBlocked: { outcome: { kind: "accountBlocked" }, status: 422, error: "300" },
   accountInactive: { outcome: { kind: "accountInactive" }, status: 422, error: "300" },

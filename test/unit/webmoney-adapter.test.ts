@@ -166,6 +166,8 @@ describe("parsing WebMoney payment notifications", () => {
         providerTime: "20261124 12:31:07",
         request: stored,
         intentReference: params.LMI_PAYMENT_NO,
+        // After the money moved: an account payhub cannot credit goes to suspense, not back.
+        unrefusable: true,
       },
     });
   });
@@ -290,6 +292,8 @@ const OUTCOMES: Record<OutcomeKind, { outcome: Outcome; prerequest: string | Reg
   accepted: { outcome: { kind: "accepted", payment }, prerequest: "YES", notificationStatus: 200 },
   duplicate: { outcome: { kind: "duplicate", payment }, prerequest: "YES", notificationStatus: 200 },
   conflict: { outcome: { kind: "conflict", payment }, prerequest: /уже проведён/, notificationStatus: 409 },
+  // The account refusals answer a pre-request or a pay not marked unrefusable; intake records this channel's
+  // notifications for an unknown, closed or blocked account in suspense instead (accepted, test/integration/suspense.test.ts).
   accountNotFound: { outcome: { kind: "accountNotFound" }, prerequest: "Лицевой счёт 100080 не найден. Проверьте номер договора.", notificationStatus: 422 },
   accountBlocked: { outcome: { kind: "accountBlocked" }, prerequest: /^Платежи на лицевой счёт 100080 запрещены/, notificationStatus: 422 },
   accountInactive: { outcome: { kind: "accountInactive" }, prerequest: /^Договор по лицевому счёту 100080 расторгнут/, notificationStatus: 422 },
