@@ -150,6 +150,13 @@ const BaseEnv = z.object({
   STAFF_DEMO_PASSWORD: z.string().min(10, "must be at least 10 characters").default("demo-password-2026"),
   CASHIER_MIN_SUM: rubles("1.00"),
   CASHIER_MAX_SUM: rubles("100000.00"),
+  // Billing notifications (src/billing): every posting is POSTed, signed, to the billing system; unset URL: none sent.
+  BILLING_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  BILLING_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  BILLING_TIMEOUT_MS: milliseconds(10_000),
+  BILLING_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
+  BILLING_BACKOFF_MS: milliseconds(2000),
+  BILLING_RELAY_INTERVAL_MS: milliseconds(2000),
 });
 const EnvSchema = BaseEnv.extend(
   Object.assign({}, ...OSMP_PROFILES.map(osmpProfileSchema), ...BANK_PROFILES.map(bankProfileSchema), notificationChannelSchema) as Record<
@@ -232,6 +239,18 @@ export interface Config {
   };
   /** Cash payments at the office desks. */
   cashier: { minKopecks: bigint; maxKopecks: bigint };
+  billing: BillingConfig;
+}
+
+/** Billing notifications: where postings are sent, signed with `secret`; no webhook: nothing is sent, rows wait. */
+export interface BillingConfig {
+  webhook: { url: string; secret: string } | undefined;
+  timeoutMs: number;
+  /** Attempts of one notification's job before it is marked failed (BullMQ, exponential backoff from backoffMs). */
+  attempts: number;
+  backoffMs: number;
+  /** How often the relay hands unsent notifications to the queue. */
+  relayIntervalMs: number;
 }
 
 /** A development token so that the README's commands run unedited; production refuses to start without its own. */
@@ -318,6 +337,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     orderTtlMs: values.CARD_ORDER_TTL_MS as number,
   };
   if ((card.apiUserName === undefined) !== (card.apiPassword === undefined)) problems.push("CARD_API_USERNAME and CARD_API_PASSWORD: set both or neither");
+  const billingUrl = values.BILLING_WEBHOOK_URL;
+  const billingSecret = values.BILLING_WEBHOOK_SECRET;
+  if (billingUrl !== undefined && billingSecret === undefined) problems.push("BILLING_WEBHOOK_SECRET: required when BILLING_WEBHOOK_URL is set (at least 16 characters)");
   if (values.CASHIER_MIN_SUM > values.CASHIER_MAX_SUM) problems.push("CASHIER_MIN_SUM: must not exceed CASHIER_MAX_SUM");
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -355,5 +377,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       demoPassword: values.STAFF_DEMO_PASSWORD,
     },
     cashier: { minKopecks: values.CASHIER_MIN_SUM, maxKopecks: values.CASHIER_MAX_SUM },
+    billing: {
+      webhook: billingUrl !== undefined && billingSecret !== undefined ? { url: billingUrl, secret: billingSecret } : undefined,
+      timeoutMs: values.BILLING_TIMEOUT_MS,
+      attempts: values.BILLING_ATTEMPTS,
+      backoffMs: values.BILLING_BACKOFF_MS,
+      relayIntervalMs: values.BILLING_RELAY_INTERVAL_MS,
+    },
   };
 }

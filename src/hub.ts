@@ -9,13 +9,16 @@ import { BANK_PROFILES, OSMP_PROFILES, type Config } from "./config.ts";
 import { createCreditQueue, createDispatcher } from "./crediting/credit-queue.ts";
 import { startCreditWorker } from "./crediting/credit-worker.ts";
 import { startSweeper } from "./crediting/sweeper.ts";
+import { createBillingQueue, startBillingRelay } from "./billing/billing-queue.ts";
+import { startBillingWorker } from "./billing/billing-worker.ts";
+import { attachHubServices, HubMetrics } from "./metrics/metrics.ts";
 import { cardAcquirerClientOf, cardChannelProfile } from "./card/channel.ts";
 import { createCardPoller, startCardPoller } from "./card/poll-orders.ts";
 import { createDatabase, createPool, type Db } from "./db.ts";
 import { ensureLedgerAccounts } from "./ledger/ledger-accounts.ts";
 import type { Logger } from "./log.ts";
 import { createRedis } from "./queue/connection.ts";
-import type { CreditJobData } from "./queue/names.ts";
+import type { BillingJobData, CreditJobData } from "./queue/names.ts";
 import { InFlight } from "./payments/in-flight.ts";
 import { PaymentIds } from "./payments/payment-ids.ts";
 import { createApp } from "./server.ts";
@@ -33,24 +36,65 @@ async function quitOrDisconnect(redis: Redis): Promise<void> {
   redis.disconnect();
 }
 
+/**
+ * Billing notifications (worker roles): the relay hands the rows the database wrote with every posting to the
+ * billing queue, and the sender delivers them. Without BILLING_WEBHOOK_URL nothing runs and the rows wait.
+ */
+function startBilling(
+  config: Config,
+  db: Db,
+  queue: Queue<BillingJobData>,
+  redisUrl: string,
+  log: Logger,
+  metrics: HubMetrics,
+  stops: { name: string; stop: () => Promise<unknown> }[],
+): Worker<BillingJobData> | undefined {
+  const { webhook, ...billing } = config.billing;
+  if (!webhook) {
+    log.info("billing notifications are off (BILLING_WEBHOOK_URL is not set): postings' notifications wait, unsent");
+    return undefined;
+  }
+  const redis = createRedis(redisUrl, "worker");
+  redis.on("error", (error) => log.warn({ err: error.message }, "redis billing worker connection error"));
+  stops.push({ name: "billing worker redis", stop: () => quitOrDisconnect(redis) });
+  const worker = startBillingWorker(db, redis, log, {
+    prefix: config.queuePrefix,
+    webhook,
+    timeoutMs: billing.timeoutMs,
+    onSent: () => metrics.billingSent.inc(),
+    onFailed: (reason) => metrics.billingFailed.inc({ reason }),
+    onAttemptFailed: (final) => metrics.jobsFailed.inc({ queue: "billing", final: String(final) }),
+  });
+  stops.push({ name: "billing worker", stop: () => worker.close() });
+  const relay = startBillingRelay(db, queue, log, { intervalMs: billing.relayIntervalMs, onEnqueued: (count) => metrics.billingEnqueued.inc(count) });
+  stops.push({ name: "billing relay", stop: relay.stop });
+  log.info({ url: new URL(webhook.url).origin, attempts: billing.attempts }, "billing notifications on: relay and sender started");
+  return worker;
+}
+
 /** Every channel the hub posts for: each needs its clearing ledger account. */
 export const ALL_CHANNELS = [...OSMP_PROFILES.map(osmpChannel), ...BANK_PROFILES.map(bankChannel), ...NOTIFICATION_CHANNELS];
 
 export interface RunningHub {
   db: Db;
   queue: Queue<CreditJobData>;
+  billingQueue: Queue<BillingJobData>;
+  /** This hub's Prometheus registry and counters (GET /metrics). */
+  metrics: HubMetrics;
   /** Set for roles that serve HTTP. */
   server: Server | undefined;
   /** The port actually bound (PORT=0 binds an ephemeral one). */
   port: number | undefined;
   worker: Worker<CreditJobData> | undefined;
+  /** Set for roles that run workers, when BILLING_WEBHOOK_URL is set. */
+  billingWorker: Worker<BillingJobData> | undefined;
   /** Stops in reverse order of start: HTTP first (in-flight answers finish), the database last. */
   stop(): Promise<void>;
 }
 
 /**
  * Wires the hub for its role on a migrated database: the HTTP server (role server), the credit worker and the
- * sweeper (role worker), or both (role all). Used by src/main.ts and by the tests, so both run the same wiring.
+ * sweeper, the billing relay and sender (role worker), or both (role all). Used by src/main.ts and by the tests, so both run the same wiring.
  */
 export async function startHub(config: Config, log: Logger, urls: { databaseUrl: string; redisUrl: string }): Promise<RunningHub> {
   const stops: { name: string; stop: () => Promise<unknown> }[] = [];
@@ -89,8 +133,13 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
     stops.push({ name: "redis", stop: () => quitOrDisconnect(producer) });
     const queue = createCreditQueue(producer, { prefix: config.queuePrefix, ...config.credit });
     stops.push({ name: "credit queue", stop: () => queue.close() });
+    const billingQueue = createBillingQueue(producer, { prefix: config.queuePrefix, attempts: config.billing.attempts, backoffMs: config.billing.backoffMs });
+    stops.push({ name: "billing queue", stop: () => billingQueue.close() });
+    const metrics = new HubMetrics();
+    const onOutcome = metrics.onIntakeOutcome;
 
     let worker: Worker<CreditJobData> | undefined;
+    let billingWorker: Worker<BillingJobData> | undefined;
     if (config.role !== "server") {
       const workerRedis = createRedis(urls.redisUrl, "worker");
       workerRedis.on("error", (error) => log.warn({ err: error.message }, "redis worker connection error"));
@@ -98,19 +147,29 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
       // The worker has a pool of its own, so a flood of provider requests cannot starve crediting (nor the reverse).
       const workerPool = createPool(urls.databaseUrl, Math.min(config.credit.concurrency, 16), onIdleError);
       stops.push({ name: "worker database pool", stop: () => workerPool.end() });
-      worker = startCreditWorker(workerPool, workerRedis, log, { prefix: config.queuePrefix, concurrency: config.credit.concurrency });
+      worker = startCreditWorker(workerPool, workerRedis, log, {
+        prefix: config.queuePrefix,
+        concurrency: config.credit.concurrency,
+        onCredited: (seconds) => metrics.creditLatency.observe(seconds),
+        onAttemptFailed: (final) => metrics.jobsFailed.inc({ queue: "credit", final: String(final) }),
+      });
       stops.push({ name: "credit worker", stop: () => worker!.close() });
-      const sweeper = startSweeper(db, queue, log, { ...config.sweeper, pendingTtlMsByChannel: config.pendingTtlMsByChannel });
+      const sweeper = startSweeper(db, queue, log, {
+        ...config.sweeper,
+        pendingTtlMsByChannel: config.pendingTtlMsByChannel,
+        onResent: (count) => metrics.sweeperResent.inc(count),
+      });
       stops.push({ name: "sweeper", stop: sweeper.stop });
       const cardClient = cardAcquirerClientOf(config.card);
       if (cardClient) {
         // Pending card orders are asked of the acquirer and settled (or expired) through the intake use case.
-        const intake = { db, pool, dispatchCredit: createDispatcher(queue, log), log, inFlight: new InFlight(config.intakeMaxInFlight), paymentIds: new PaymentIds(pool) };
+        const intake = { db, pool, dispatchCredit: createDispatcher(queue, log), log, inFlight: new InFlight(config.intakeMaxInFlight), paymentIds: new PaymentIds(pool), onOutcome };
         const poller = createCardPoller({ intake, client: cardClient, profile: cardChannelProfile(config.card), orderTtlMs: config.card.orderTtlMs, log });
         const cardPolling = startCardPoller(poller, config.card.pollIntervalMs, log);
         stops.push({ name: "card poller", stop: cardPolling.stop });
       }
       log.info({ concurrency: config.credit.concurrency }, "credit worker and sweeper started");
+      billingWorker = startBilling(config, db, billingQueue, urls.redisUrl, log, metrics, stops);
     }
 
     let server: Server | undefined;
@@ -123,7 +182,8 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
       const inFlight = new InFlight(config.intakeMaxInFlight);
       // Stopped after the HTTP server: commands still running when their sockets closed finish (and are queued) first.
       stops.push({ name: "intake in flight", stop: () => inFlight.drained() });
-      const app = createApp({ config, db, redis: producer, log, intake: { db, pool, dispatchCredit: createDispatcher(queue, log), log, inFlight, paymentIds: new PaymentIds(pool) } });
+      const app = createApp({ config, db, redis: producer, log, intake: { db, pool, dispatchCredit: createDispatcher(queue, log), log, inFlight, paymentIds: new PaymentIds(pool), onOutcome } });
+      attachHubServices(app, { db, queues: { credit: queue, billing: billingQueue }, metrics, billingEnabled: config.billing.webhook !== undefined });
       server = await new Promise<Server>((resolve, reject) => {
         const listening = app.listen(config.port, config.host, () => resolve(listening));
         listening.once("error", reject);
@@ -139,7 +199,7 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
       });
     }
     const port = server ? (server.address() as AddressInfo).port : undefined;
-    return { db, queue, server, port, worker, stop };
+    return { db, queue, billingQueue, metrics, server, port, worker, billingWorker, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,6 +1,7 @@
-import { Queue } from "bullmq";
+import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "../log.ts";
+import { createRetryingQueue } from "../queue/job-state.ts";
 import { CREDIT_JOB, CREDIT_QUEUE, creditJobId, type CreditJobData } from "../queue/names.ts";
 import type { DispatchCredit } from "../payments/accept-payment.ts";
 
@@ -11,19 +12,8 @@ export interface CreditQueueOptions {
 }
 
 export function createCreditQueue(connection: Redis, options: CreditQueueOptions): Queue<CreditJobData> {
-  return new Queue<CreditJobData>(CREDIT_QUEUE, {
-    connection,
-    prefix: options.prefix,
-    defaultJobOptions: {
-      attempts: options.attempts,
-      backoff: { type: "exponential", delay: options.backoffMs },
-      // A completed job is removed at once: the payment's status in Postgres is the record, and a job id that outlived
-      // its payment (a database restored or reset under the same Redis) would make BullMQ ignore a new payment's job.
-      // Failed jobs stay a week for operators.
-      removeOnComplete: true,
-      removeOnFail: { age: 7 * 24 * 3600 },
-    },
-  });
+  // Failed jobs stay a week for operators (the payment is marked failed too).
+  return createRetryingQueue<CreditJobData>(CREDIT_QUEUE, connection, { ...options, removeOnFail: { age: 7 * 24 * 3600 } });
 }
 
 /**

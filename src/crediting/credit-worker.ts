@@ -8,6 +8,10 @@ import { creditPayment, MARK_FAILED_SQL } from "./credit-payment.ts";
 export interface CreditWorkerOptions {
   prefix: string;
   concurrency: number;
+  /** A payment credited (not a repeat): seconds since it was received, or since its job was added (the fast path). */
+  onCredited?: (seconds: number) => void;
+  /** Every failed attempt; final when no retry follows. */
+  onAttemptFailed?: (final: boolean) => void;
 }
 
 /**
@@ -21,6 +25,8 @@ export function startCreditWorker(pool: SqlPool, connection: Redis, log: Logger,
     async (job: Job<CreditJobData>) => {
       const paymentId = BigInt(job.data.paymentId);
       const result = await creditPayment(pool, paymentId);
+      // The fast path adds the job right after the payment's commit, so its timestamp stands for the receipt.
+      if (result === "credited") options.onCredited?.((Date.now() - (job.data.receivedAt ?? job.timestamp)) / 1000);
       log.info({ paymentId: job.data.paymentId, requestId: job.data.requestId, jobId: job.id, result }, `payment ${result}`);
       return result;
     },
@@ -31,6 +37,7 @@ export function startCreditWorker(pool: SqlPool, connection: Redis, log: Logger,
     if (!job) return;
     const attempts = job.opts.attempts ?? 1;
     const final = job.attemptsMade >= attempts;
+    options.onAttemptFailed?.(final);
     log.error({ err: error, paymentId: job.data.paymentId, requestId: job.data.requestId, attemptsMade: job.attemptsMade, final }, "crediting attempt failed");
     if (!final) return;
     pool.query(MARK_FAILED_SQL, [job.data.paymentId, error.message.slice(0, 500)]).catch((markError: unknown) => {

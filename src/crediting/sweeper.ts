@@ -1,6 +1,7 @@
 import type { Queue } from "bullmq";
 import type { Db } from "../db.ts";
 import type { Logger } from "../log.ts";
+import { STILL_QUEUED } from "../queue/job-state.ts";
 import { CREDIT_JOB, CREDIT_TOPIC, creditJobId, type CreditJobData } from "../queue/names.ts";
 
 export interface SweeperOptions {
@@ -10,10 +11,8 @@ export interface SweeperOptions {
   batchSize?: number;
   /** Per channel: a pending payment not confirmed within this time is closed as expired. Channels not listed never expire. */
   pendingTtlMsByChannel?: Record<string, number>;
+  onResent?: (count: number) => void;
 }
-
-/** States in which a job is still on its way to a worker: re-sending it would only add a duplicate. */
-const STILL_QUEUED = new Set(["waiting", "delayed", "prioritized", "waiting-children"]);
 
 /**
  * Re-sends accepted payments whose credit stayed unprocessed: Redis may lose every key (a FLUSHALL, a failover
@@ -21,23 +20,28 @@ const STILL_QUEUED = new Set(["waiting", "delayed", "prioritized", "waiting-chil
  * Returns how many payments it re-sent.
  */
 export async function sweepOnce(db: Db, queue: Queue<CreditJobData>, log: Logger, options: SweeperOptions): Promise<number> {
-  const rows = await db.$queryRaw<{ payment_id: bigint }[]>`
-    SELECT o.payment_id FROM outbox o JOIN inbound_payment p ON p.id = o.payment_id
+  const rows = await db.$queryRaw<{ payment_id: bigint; request_id: string | null; received_at: Date }[]>`
+    SELECT o.payment_id, p.request_id, p.received_at FROM outbox o JOIN inbound_payment p ON p.id = o.payment_id
     WHERE o.topic = ${CREDIT_TOPIC} AND o.processed_at IS NULL AND p.status = 'accepted'
       AND o.created_at < now() - make_interval(secs => ${options.afterMs / 1000})
     ORDER BY o.id LIMIT ${options.batchSize ?? 1000}`;
   let resent = 0;
-  for (const { payment_id: paymentId } of rows) {
+  for (const { payment_id: paymentId, request_id: requestId, received_at: receivedAt } of rows) {
     const jobId = creditJobId(paymentId);
     const state = await queue.getJobState(jobId);
     if (STILL_QUEUED.has(state)) continue;
     // Unknown (Redis lost it): the canonical id. Completed, failed or stuck active: a fresh id, since BullMQ ignores
     // an add whose id it still holds.
     const freshId = state === "unknown" ? jobId : `${jobId}-sweep-${Date.now()}`;
-    await queue.add(CREDIT_JOB, { paymentId: paymentId.toString() }, { jobId: freshId });
+    // The request id goes along, so the credit worker's line still names the provider's request.
+    const data: CreditJobData = { paymentId: paymentId.toString(), receivedAt: receivedAt.getTime(), ...(requestId ? { requestId } : {}) };
+    await queue.add(CREDIT_JOB, data, { jobId: freshId });
     resent += 1;
   }
-  if (resent > 0) log.warn({ resent, found: rows.length }, "sweeper re-sent uncredited payments");
+  if (resent > 0) {
+    log.warn({ resent, found: rows.length }, "sweeper re-sent uncredited payments");
+    options.onResent?.(resent);
+  }
   return resent;
 }
 

@@ -1,6 +1,128 @@
-import type { Request, Response } from "express";
+import type { Application, Request, Response } from "express";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Db } from "../db.ts";
+import type { QueueCounts } from "../queue/job-state.ts";
+import { queueHealth, type HubQueues } from "./queue-health.ts";
 
-/** GET /metrics: Prometheus text exposition. (To be written.) */
-export function metricsRoute(_req: Request, res: Response): void {
-  res.type("text/plain; version=0.0.4").send("");
+/** What intake reports once per provider request (src/payments/accept-payment.ts, its single log point). */
+export interface IntakeOutcomeEvent {
+  channel: string;
+  command: string;
+  outcome: string;
+  seconds: number;
+}
+
+const QUEUE_STATES = ["waiting", "active", "delayed", "failed"] as const satisfies readonly (keyof QueueCounts)[];
+
+/**
+ * The metrics of one hub, in a registry of its own (never prom-client's global one), so several hubs in one process
+ * (the tests) each count their own. Counters are fed by the parts that see the events; the gauges of queue depth and
+ * backlog are read from Redis and PostgreSQL when Prometheus scrapes.
+ */
+export class HubMetrics {
+  readonly registry = new Registry();
+  private readonly registers = [this.registry];
+  private counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: this.registers });
+  }
+  private gauge<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: this.registers });
+  }
+
+  readonly intakeRequests = this.counter(
+    "payhub_intake_requests_total",
+    "Provider requests handled by intake, by channel, command and outcome (accepted, duplicate, accountNotFound, temporaryFailure …)",
+    ["channel", "command", "outcome"],
+  );
+  readonly intakeDuration = new Histogram({
+    name: "payhub_intake_duration_seconds",
+    help: "Time intake took to answer a provider request (a pay includes its commit), by channel and command",
+    labelNames: ["channel", "command"] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: this.registers,
+  });
+  readonly creditLatency = new Histogram({
+    name: "payhub_credit_latency_seconds",
+    help: "From a payment's receipt (or its hand-over to the queue) to its credit, observed by the credit worker",
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+    registers: this.registers,
+  });
+  readonly jobsFailed = this.counter("payhub_jobs_failed_total", "Failed job attempts by queue (credit, billing); final=true when no retry follows", ["queue", "final"]);
+  readonly sweeperResent = this.counter("payhub_sweeper_resent_total", "Accepted payments the sweeper re-sent to the credit queue (their job was lost or stuck)");
+  readonly billingEnqueued = this.counter(
+    "payhub_billing_relay_enqueued_total",
+    "Billing notifications the relay handed to the billing queue (new ones, and ones whose job Redis lost)",
+  );
+  readonly billingSent = this.counter("payhub_billing_notifications_sent_total", "Billing notifications the billing system accepted (2xx)");
+  readonly billingFailed = this.counter(
+    "payhub_billing_notifications_failed_total",
+    "Billing notifications given up on for an operator: retries exhausted, or refused (4xx)",
+    ["reason"],
+  );
+
+  private readonly queueJobs = this.gauge("payhub_queue_jobs", "Jobs in a queue by state, read at scrape", ["queue", "state"]);
+  private readonly outboxBacklog = this.gauge("payhub_outbox_backlog", "Accepted payments whose credit is not yet processed");
+  private readonly billingUnsent = this.gauge("payhub_billing_unsent", "Billing notifications neither sent nor failed");
+  private readonly billingOldestUnsent = this.gauge("payhub_billing_oldest_unsent_age_seconds", "Age of the oldest billing notification neither sent nor failed (0 when none)");
+  private readonly billingFailedNow = this.gauge("payhub_billing_failed", "Billing notifications failed and waiting for an operator's replay");
+  private readonly paymentsFailed = this.gauge("payhub_payments_failed", "Payments whose credit failed, waiting for an operator's retry");
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: "payhub_" });
+  }
+
+  /** Intake's hook: one call per provider request. */
+  readonly onIntakeOutcome = (event: IntakeOutcomeEvent): void => {
+    this.intakeRequests.inc({ channel: event.channel, command: event.command, outcome: event.outcome });
+    this.intakeDuration.observe({ channel: event.channel, command: event.command }, event.seconds);
+  };
+
+  /** Reads the gauges' values (queue depth, backlog), then renders the registry in the text exposition format. */
+  async render(db: Db, queues: HubQueues): Promise<string> {
+    const health = await queueHealth(db, queues).catch(() => undefined);
+    if (health) {
+      for (const [queue, counts] of Object.entries(health.queues)) {
+        for (const state of QUEUE_STATES) {
+          if (counts) this.queueJobs.set({ queue, state }, counts[state]);
+          else this.queueJobs.remove({ queue, state });
+        }
+      }
+      this.outboxBacklog.set(health.outboxBacklog);
+      this.billingUnsent.set(health.unsentNotifications);
+      this.billingOldestUnsent.set(health.oldestUnsentNotificationAgeSeconds ?? 0);
+      this.billingFailedNow.set(health.failedNotifications);
+      this.paymentsFailed.set(health.failedPayments);
+    }
+    return this.registry.metrics();
+  }
+}
+
+/** What the HTTP side of a hub needs beyond createApp's deps: set on app.locals by the composition root (hub.ts). */
+export interface HubServices {
+  db: Db;
+  queues: HubQueues;
+  metrics: HubMetrics;
+  billingEnabled: boolean;
+}
+
+const SERVICES = "payhubServices";
+
+export function attachHubServices(app: Application, services: HubServices): void {
+  app.locals[SERVICES] = services;
+}
+
+/** The hub's services for a request; undefined in an app not started by startHub (a bare createApp in a test). */
+export function hubServicesOf(req: Request): HubServices | undefined {
+  return req.app.locals[SERVICES] as HubServices | undefined;
+}
+
+/** GET /metrics: Prometheus text exposition of this hub's registry. */
+export async function metricsRoute(req: Request, res: Response): Promise<void> {
+  const services = hubServicesOf(req);
+  if (!services) {
+    res.status(503).type("text/plain").send("# metrics are not wired in this app\n");
+    return;
+  }
+  const text = await services.metrics.render(services.db, services.queues);
+  res.type(services.metrics.registry.contentType).send(text);
 }

@@ -30,6 +30,8 @@ export interface IntakeDeps {
   log: Logger;
   inFlight: InFlight;
   paymentIds: Pick<PaymentIds, "next">;
+  /** Told once per request, at the log point below: the metrics (src/metrics) count outcomes and latency. */
+  onOutcome?: (event: { channel: string; command: string; outcome: string; seconds: number }) => void;
 }
 
 export interface IntakeRequest {
@@ -130,6 +132,7 @@ const ROUTINE_OUTCOMES: ReadonlySet<Outcome["kind"]> = new Set(["checked", "acce
 
 export async function handleCommand(deps: IntakeDeps, request: IntakeRequest): Promise<{ outcome: Outcome; reply: HttpReply }> {
   let outcome: Outcome;
+  const started = performance.now();
   if (!deps.inFlight.tryEnter()) {
     deps.log.warn({ channel: request.source.channel, inFlight: deps.inFlight.size, requestId: request.requestId }, "intake overloaded: answering a temporary error");
     outcome = { kind: "temporaryFailure" };
@@ -159,6 +162,7 @@ export async function handleCommand(deps: IntakeDeps, request: IntakeRequest): P
     },
     `${request.command.kind} ${outcome.kind}`,
   );
+  deps.onOutcome?.({ channel: request.source.channel, command: request.command.kind, outcome: outcome.kind, seconds: (performance.now() - started) / 1000 });
   return { outcome, reply };
 }
 

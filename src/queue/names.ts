@@ -13,5 +13,21 @@ export function creditJobId(paymentId: bigint): string {
 /** Data of a credit job: only the payment id (a string: BullMQ serialises to JSON). No secrets, no amounts. */
 export interface CreditJobData {
   paymentId: string;
+  /** The request id of the provider's request that brought the payment: logged by the credit worker. */
   requestId?: string;
+  /** When the payment was received (epoch ms), set by the sweeper; the fast path's job timestamp is within ms of it. */
+  receivedAt?: number;
+}
+
+export const BILLING_QUEUE = "billing";
+export const BILLING_JOB = "billing-notify";
+
+/** The canonical job id of a billing notification's delivery: duplicates added by several relays collapse. */
+export function billingJobId(notificationId: bigint): string {
+  return `notification-${notificationId}`;
+}
+
+/** Data of a billing job: the notification's id only; the body is built from the posting when it is sent. */
+export interface BillingJobData {
+  notificationId: string;
 }
