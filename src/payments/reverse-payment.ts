@@ -64,22 +64,29 @@ export async function reverseInTransaction(client: SqlClient, source: PaymentSou
   };
   const known = await client.query<{ amount_kopecks: string }>("SELECT amount_kopecks FROM payment_reversal WHERE payment_id = $1::bigint AND reversal_key = $2", [row.id, command.reversalKey]);
   if (known.rows[0]) return { outcome: { kind: "reversed", payment, amountKopecks: BigInt(known.rows[0].amount_kopecks), repeat: true } };
-  const history = await client.query<{ credit_posting_id: string | null; reversed_kopecks: string }>(
+  const history = await client.query<{ credit_posting_id: string | null; reversed_kopecks: string; transferred_kopecks: string }>(
     `SELECT (SELECT id FROM posting WHERE credit_of_payment_id = $1::bigint) AS credit_posting_id,
-       (SELECT COALESCE(SUM(amount_kopecks), 0)::bigint FROM payment_reversal WHERE payment_id = $1::bigint) AS reversed_kopecks`,
+       (SELECT COALESCE(SUM(amount_kopecks), 0)::bigint FROM payment_reversal WHERE payment_id = $1::bigint) AS reversed_kopecks,
+       (SELECT COALESCE(SUM(amount_kopecks), 0)::bigint FROM transfer_request
+         WHERE payment_id = $1::bigint AND status = 'approved') AS transferred_kopecks`,
     [row.id],
   );
-  const { credit_posting_id: creditPostingId, reversed_kopecks: reversedKopecks } = history.rows[0]!;
+  const { credit_posting_id: creditPostingId, reversed_kopecks: reversedKopecks, transferred_kopecks: transferredKopecks } = history.rows[0]!;
   const refuse = (reason: string) => ({ outcome: { kind: "operationRefused" as const, payment, reason } });
   // Only money that reached the ledger can go back; an accepted payment still in the queue is credited within
   // seconds, so the provider's retry will find it.
   if (row.status !== "credited" || creditPostingId === null) return refuse(`the payment is ${row.status}, not credited yet`);
   // Its money sits in the suspense account, not a subscriber's: an operator assigns it first (then it reverses as usual).
   if (row.account_id === null) return refuse("the payment is in suspense: assign or resolve it first");
-  const left = payment.amountKopecks - BigInt(reversedKopecks);
+  // What is left on the account it was credited to: money staff moved to another account by an approved transfer
+  // is not there to take back (the transfer approval locks the same payment row, so the two cannot interleave).
+  // The provider's retry succeeds once an operator reverses the transfer.
+  const transferred = BigInt(transferredKopecks);
+  const left = payment.amountKopecks - BigInt(reversedKopecks) - transferred;
   const amount = command.amountKopecks ?? left;
-  if (amount <= 0n) return refuse("nothing is left of the payment to reverse");
-  if (amount > left) return refuse(`${amount} kopecks asked, only ${left} of ${payment.amountKopecks} left to reverse`);
+  const movedAway = transferred > 0n ? ` (${transferred} kopecks were moved to another account by an approved transfer: reverse the transfer first)` : "";
+  if (amount <= 0n) return refuse(`nothing is left of the payment to reverse${movedAway}`);
+  if (amount > left) return refuse(`${amount} kopecks asked, only ${left} of ${payment.amountKopecks} left to reverse${movedAway}`);
 
   const posting = await client.query<{ id: string }>(
     `INSERT INTO posting (kind, payment_id, reverses_posting_id, memo) VALUES ($1, $2::bigint, $3::bigint, $4) RETURNING id`,

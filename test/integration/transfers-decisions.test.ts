@@ -178,14 +178,52 @@ describe("reversing a transfer", () => {
   });
 });
 
+/**
+ * Takes money out of an account by a balanced correction posting (subscriber −, the QIWI clearing account +), as a
+ * correction outside payhub's own flows would: the only way an account's balance can fall below what is left of its
+ * payments, since refunds and storno never take more than that.
+ */
+async function debit(account: string, kopecks: bigint) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const posting = await client.query<{ id: string }>("INSERT INTO posting (kind, memo) VALUES ('test-correction', 'test: money taken out') RETURNING id");
+    await client.query(
+      `INSERT INTO ledger_entry (posting_id, ledger_account_id, amount_kopecks)
+       SELECT $1::bigint, s.ledger_account_id, -$3::bigint FROM subscriber_account s WHERE s.number = $2
+       UNION ALL SELECT $1::bigint, l.id, $3::bigint FROM ledger_account l WHERE l.code = 'clearing:osmp:qiwi'`,
+      [posting.rows[0]!.id, account, kopecks],
+    );
+    await client.query("UPDATE subscriber_account SET balance_kopecks = balance_kopecks - $2::bigint WHERE number = $1", [account, kopecks]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}
+
+describe("provider refunds after a transfer", () => {
+  it("when the provider refunds a payment whose money was transferred away, then only what is left on its account can go back", async () => {
+    const { paymentId, txnId } = await client.pay("100082", "300.00");
+    const id = await client.filed(t.kassir1, { paymentId, to: "100083", amount: "200.00" });
+    expect((await client.approve(t.starshiy, id)).status).toBe(200);
+    const before = await client.balances("100082", "100083");
+    const rest = await reversePayment(pool, { channel: "osmp:qiwi", protocol: "osmp", profile: "qiwi" }, { kind: "reverse", reference: txnId, reversalKey: "r-all", amountKopecks: undefined, reason: "refund", externalId: txnId, accountNumber: undefined });
+    expect(rest.kind).toBe("reversed");
+    expect(rest).toMatchObject({ amountKopecks: 10000n });
+    const more = await reversePayment(pool, { channel: "osmp:qiwi", protocol: "osmp", profile: "qiwi" }, { kind: "reverse", reference: txnId, reversalKey: "r-more", amountKopecks: 100n, reason: "refund", externalId: txnId, accountNumber: undefined });
+    expect(more).toMatchObject({ kind: "operationRefused", reason: expect.stringContaining("reverse the transfer first") });
+    expect(await client.balances("100082", "100083")).toEqual([before[0]! - 10000n, before[1]!]);
+  });
+});
+
 describe("the from-account's balance", () => {
   it("when the transfer would take the from-account below zero, then 409 with the balance and the shortfall, and allowNegative approves it", async () => {
-    // A fresh account 200084 gives 500.00 away, then the provider refunds 100.00 of that payment: -100.00.
+    // A fresh account 200084 gives 500.00 away, then a correction takes 100.00 more out of it: -100.00.
     await client.api.expectStatus(201, "PUT", "/api/accounts/200084", AUTOMATION_TOKEN, { ownerName: "Ошибкин Пётр Петрович" });
     const first = await client.pay("200084", "500.00");
     const away = await client.filed(t.kassir1, { paymentId: first.paymentId, to: "100083", amount: "500.00" });
     expect((await client.approve(t.starshiy, away)).status).toBe(200);
-    await refund(first.txnId, "r1", 10000n);
+    await debit("200084", 10000n);
     expect(await client.balance("200084")).toBe(-10000n);
     const { paymentId } = await client.pay("200084", "200.00");
     expect(await client.balance("200084")).toBe(10000n);
@@ -210,7 +248,7 @@ describe("the from-account's balance", () => {
     const onward = await client.pay("200083", "30.00");
     const spent = await client.filed(t.kassir1, { paymentId: onward.paymentId, to: "100080", amount: "30.00" });
     expect((await client.approve(t.starshiy, spent)).status).toBe(200);
-    await refund(onward.txnId, "r1", 3000n);
+    await debit("200083", 3000n);
     expect(await client.balance("200083")).toBe(2000n);
     const short = await client.reverse(t.starshiy2, forward, { reason: "ошибка в заявке" });
     expect(short).toMatchObject({ status: 409, json: { error: "insufficient_balance" } });
