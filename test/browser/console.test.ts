@@ -71,7 +71,7 @@ describe("the operator console", () => {
     await expectLedgerConsistent(t.hub);
   });
 
-  it("a payment sent to the wrong account is found by its external id, a transfer is filed with the receipt, another user approves it, and both balances move", async () => {
+  it("a payment sent to the wrong account is found by its external id, a transfer is filed with the receipt, another user approves it, both balances move, and its reversal moves them back", async () => {
     const answer = await osmp(t.hub.url, payParams(77001, "100081", "700.00"));
     expect(answer.result).toBe(0);
     await waitUntilAllCredited(t.hub);
@@ -118,6 +118,7 @@ describe("the operator console", () => {
     const adminPage = await admin.newPage();
     await signInAs(adminPage, t.hub, "admin", "/console/transfers");
     expect(await textOf(adminPage, `tr[data-transfer="${transferId}"]`)).toContain("100081 → 100080 700,00 ₽ ждёт решения");
+    await screenshot(adminPage, "console-transfers");
     await adminPage.locator(`tr[data-transfer="${transferId}"]`).getByRole("link", { name: `№ ${transferId}` }).click();
     const image = adminPage.locator("img.evidence");
     await image.waitFor();
@@ -143,6 +144,15 @@ describe("the operator console", () => {
     expect(await textOf(t.page, "table.postings")).toMatch(/subscriber:100081 −700,00 ₽ subscriber:100080 700,00 ₽/);
     expect(await textOf(t.page, "p[data-left]")).toContain("Можно перенести ещё 0,00 ₽");
     await screenshot(t.page, "console-payment-story");
+    await expectLedgerConsistent(t.hub);
+
+    // Reversed as a unit (any supervisor, with a reason): the money goes back, the payment may be transferred again.
+    await t.page.goto(`${t.hub.url}/console/transfers/${transferId}`);
+    await t.page.getByLabel("Почему отменить").fill("Плательщик отозвал заявление");
+    await t.page.getByRole("button", { name: "Отменить перенос" }).click();
+    await t.page.getByText("Перенос отменён обратной проводкой.").waitFor();
+    expect(await textOf(t.page, "dd[data-status]")).toBe("отменён");
+    expect([await balance("100081"), await balance("100080")]).toEqual([wrongBefore, rightBefore]);
     await expectLedgerConsistent(t.hub);
   });
 
@@ -171,5 +181,41 @@ describe("the operator console", () => {
     await t.page.goto(`${t.hub.url}/console/payments/${item.paymentId}`);
     expect(await textOf(t.page, "dl[data-suspense]")).toContain("Разнесён на счёт 100080");
     await expectLedgerConsistent(t.hub);
+  });
+
+  it("a transfer request without a real receipt or without the form's CSRF token is refused with a clear page and files nothing; a rejection moves nothing", async () => {
+    const answer = await osmp(t.hub.url, payParams(77002, "100082", "150.00"));
+    await waitUntilAllCredited(t.hub);
+    const paymentId = answer.prvTxn!;
+    const [starshiy, admin] = await Promise.all([PageClient.signIn(t.hub, "starshiy"), PageClient.signIn(t.hub, "admin")]);
+    const file = (client: PageClient, evidence: Blob | undefined, fields: Record<string, string> = {}) => {
+      const form = new FormData();
+      for (const [name, value] of Object.entries({ _csrf: client.csrf, toAccount: "100080", amount: "150", reason: "Квитанция на 100080", ...fields })) form.set(name, value);
+      if (evidence) form.set("evidence", evidence, "квитанция.png");
+      return fetch(`${t.hub.url}/console/payments/${paymentId}/transfers`, { method: "POST", redirect: "manual", headers: { cookie: client.cookie }, body: form });
+    };
+    const fake = await file(starshiy, new Blob(["это не картинка"], { type: "image/png" }));
+    expect(fake.status).toBe(400);
+    const fakePage = await fake.text();
+    expect(fakePage).toContain("Файл подтверждения должен быть изображением PNG или JPEG или документом PDF");
+    expect(fakePage).toContain('value="100080"');
+    expect(await (await file(starshiy, undefined)).text()).toContain("Приложите квитанцию или снимок экрана плательщика");
+    const forged = await file(starshiy, new Blob([RECEIPT_PNG], { type: "image/png" }), { _csrf: "forged" });
+    expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain("Форма устарела");
+    expect(await t.hub.hub.db.transferRequest.count({ where: { paymentId: BigInt(paymentId) } })).toBe(0);
+
+    // Filed properly, then rejected by another supervisor: nothing moves.
+    const filed = await file(starshiy, new Blob([RECEIPT_PNG], { type: "image/png" }));
+    expect(filed.status).toBe(303);
+    const transferPath = filed.headers.get("location")!.replace("?ok=filed", "");
+    const before = await balance("100082");
+    expect((await starshiy.post(`${transferPath}/approve`, {})).text).toContain("Вы подали эту заявку");
+    expect((await admin.post(`${transferPath}/reject`, { note: "" })).text).toContain("Укажите, почему заявка отклонена.");
+    expect((await admin.post(`${transferPath}/reject`, { note: "Квитанция другого плательщика" })).status).toBe(303);
+    const rejected = await admin.get(transferPath);
+    expect(rejected.text).toContain("отклонён");
+    expect(rejected.text).not.toContain("Провести перенос");
+    expect(await balance("100082")).toBe(before);
   });
 });
