@@ -36,7 +36,7 @@ describe("the operator console", () => {
     expect(await t.page.getByRole("link", { name: "Операторская" }).count()).toBe(0);
   });
 
-  it("a failed credit is shown with its reason on the failures page, and its replay button credits it once", async () => {
+  it("a failed credit is shown with its reason on the failures page, and its replay button credits it once; a failed billing notification is replayed", async () => {
     // The channel's clearing account is missing, so the credit cannot balance; one attempt, then failed.
     await t.hub.hub.db.ledgerAccount.delete({ where: { code: "clearing:osmp:epos" } });
     const queue = t.hub.hub.queue;
@@ -69,6 +69,16 @@ describe("the operator console", () => {
     await t.page.goto(`${t.hub.url}/console/payments/${paymentId}`);
     expect(await textOf(t.page, "dd[data-status]")).toBe("зачислен");
     await expectLedgerConsistent(t.hub);
+
+    // Its billing notification, as the billing worker leaves it when the retries ran out, is replayed from the page.
+    const notification = await t.hub.hub.db.billingNotification.findFirstOrThrow({ where: { posting: { creditOfPaymentId: paymentId } } });
+    await t.hub.hub.db.billingNotification.update({ where: { id: notification.id }, data: { failedAt: new Date(), attempts: 12, lastError: "billing answered 503" } });
+    await t.page.goto(`${t.hub.url}/console/failed`);
+    expect(await textOf(t.page, `tr[data-billing="${notification.id}"]`)).toContain(`${paymentId} ${notification.postingId} payment-credit 12`);
+    await t.page.locator(`tr[data-billing="${notification.id}"]`).getByRole("button", { name: "Отправить заново" }).click();
+    await t.page.getByText("Уведомление биллингу отправлено заново.").waitFor();
+    expect((await t.hub.hub.db.billingNotification.findUniqueOrThrow({ where: { id: notification.id } })).failedAt).toBeNull();
+    expect(await t.hub.hub.db.auditEntry.count({ where: { action: "billing.replay", actor: "starshiy" } })).toBe(1);
   });
 
   it("a payment sent to the wrong account is found by its external id, a transfer is filed with the receipt, another user approves it, both balances move, and its reversal moves them back", async () => {
