@@ -67,21 +67,21 @@ const FIND_ACCOUNT_SQL = `
   SELECT id, number, status::text AS status, owner_name, address, balance_kopecks, monthly_fee_kopecks
   FROM subscriber_account WHERE number = $1`;
 
-/**
- * A pay in one statement, hence one transaction and one round trip: the payment is inserted only if its account
 /** Why a payment is in suspense: the reasons intake writes on its suspense_item. */
 export const SUSPENSE_REASONS = { unknown: "unknown account", closed: "account closed", blocked: "account blocked" } as const;
 
+/**
+ * A pay in one statement, hence one transaction and one round trip: the payment is inserted only if its account
  * exists and is active, together with its outbox row, so both are durable or neither. The account's status comes
  * back so that a refusal can say why; no id comes back when the account refused or the external id was known.
  *
- * An ArsenalPay payment (not a hold) for an account with an active autopayment of the same amount, not past its
- * until-date (a day in Vladivostok, where the company is), is that autopayment's recurring charge: it is linked and
  * A pay the provider cannot take back ($16, PayCommand.unrefusable) is inserted whatever the account: when the account
  * is unknown, closed or blocked, with account_id NULL and a suspense_item saying why, in the same statement; crediting
  * then posts it to the suspense ledger account for an operator to assign. For every other pay $16 is false and the
  * one-row LEFT JOIN filters exactly as the inner join did.
  *
+ * An ArsenalPay payment (not a hold) for an account with an active autopayment of the same amount, not past its
+ * until-date (a day in Vladivostok, where the company is), is that autopayment's recurring charge: it is linked and
  * the autopayment's last_charged_at set, in the same statement. For every other channel the `$2 = 'arsenalpay'`
  * conditions are one-time filters, so the autopayment table is never read nor written.
  */
@@ -227,12 +227,12 @@ async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand
   const { pool } = deps;
   const { channel, protocol, profile } = request.source;
   const { minKopecks, maxKopecks } = request.profile;
+  const unrefusable = command.kind === "pay" && command.unrefusable === true;
   if (command.amountKopecks < minKopecks || command.amountKopecks > maxKopecks) {
     // Rare: read the account first, so that an unknown account is reported before the sum (as check does). A pay
     // that goes to suspense whatever the account is refused for its sum alone.
     const account = unrefusable ? undefined : await findAccount(pool, command.accountNumber);
     return refuseOrRepeat(deps, request, command, refusalFor(unrefusable ? "active" : account?.status, command.amountKopecks, request.profile)!);
-  const unrefusable = command.kind === "pay" && command.unrefusable === true;
   }
 
   if (command.kind === "pay") {
@@ -265,16 +265,16 @@ async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand
   });
   const result = rows[0]!;
   if (result.id !== null) {
-    if (!pending) deps.dispatchCredit(payment.id, request.requestId);
-    return outcome;
-  }
-  const refusal = refusalFor(result.account_status ?? undefined, command.amountKopecks, request.profile);
     if (result.suspense_reason !== null) {
       deps.log.warn(
         { channel, externalId: command.externalId, account: command.accountNumber, paymentId: payment.id.toString(), suspense: result.suspense_reason, requestId: request.requestId },
         `payment ${payment.id} recorded in suspense (${result.suspense_reason}: ${command.accountNumber}): credited to the suspense account, waiting for an operator to assign it`,
       );
     }
+    if (!pending) deps.dispatchCredit(payment.id, request.requestId);
+    return outcome;
+  }
+  const refusal = refusalFor(result.account_status ?? undefined, command.amountKopecks, request.profile);
   if (refusal) return refuseOrRepeat(deps, request, command, refusal);
   // Another request with the same external id committed first (a provider's concurrent retry).
   const existing = await findPayment(pool, channel, command.externalId);
