@@ -50,14 +50,14 @@ export function parseMultipart(body: Buffer, contentType: string): { fields: Rec
     } else if (fileName !== "" || content.length > 0) {
       // A file input left empty is sent with an empty name and no content: no file.
       const type = /^content-type:\s*([^\r\n;]+)/im.exec(headers)?.[1]?.trim() ?? "application/octet-stream";
-      files.push({ field: name, fileName: decodeURIComponentSafe(fileName), contentType: type, content: Buffer.from(content) });
+      files.push({ field: name, fileName: unescapeQuotes(fileName), contentType: type, content: Buffer.from(content) });
     }
     position = next;
   }
 }
 
 /** Browsers escape a quote in a file name as %22 (and leave the rest as UTF-8). */
-function decodeURIComponentSafe(text: string): string {
+function unescapeQuotes(text: string): string {
   return text.replace(/%22/g, '"');
 }
 
