@@ -5,6 +5,7 @@ import type { Db, SqlPool } from "../db.ts";
 import type { InboundPayment } from "../generated/prisma/client.ts";
 import type { DispatchCredit } from "../payments/accept-payment.ts";
 import { retryPayment } from "../payments/retry-payment.ts";
+import { actionContext } from "../staff/http-auth.ts";
 
 const PaymentId = z.string().regex(/^[1-9][0-9]{0,18}$/, "a payment id is a positive whole number").transform((text) => BigInt(text));
 const ListQuery = z.object({
@@ -78,7 +79,7 @@ export function paymentsRoutes(db: Db, pool: SqlPool, dispatchCredit: DispatchCr
   router.post("/:id/retry", async (req: Request, res: Response) => {
     const id = PaymentId.safeParse(req.params.id);
     if (!id.success) return res.status(400).json({ error: "bad_payment_id", message: id.error.issues[0]?.message });
-    const result = await retryPayment(pool, dispatchCredit, id.data, req.id);
+    const result = await retryPayment({ pool, db, dispatchCredit }, actionContext(req), id.data);
     if (result === "not-found") return res.status(404).json({ error: "payment_not_found", message: `no payment ${id.data}` });
     if (result === "not-failed") return res.status(409).json({ error: "payment_not_failed", message: `payment ${id.data} has not failed: only a failed payment can be retried` });
     req.log.info({ paymentId: id.data.toString() }, "operator retried a failed payment");

@@ -5,7 +5,6 @@ import type { Prisma } from "../generated/prisma/client.ts";
 import { hubServicesOf } from "../metrics/metrics.ts";
 import { retryPayment } from "../payments/retry-payment.ts";
 import { transfersOfPayment, type TransferView } from "../transfers/transfers.ts";
-import { audit } from "../staff/audit.ts";
 import { actionContext } from "../staff/http-auth.ts";
 import { paymentsTable, paymentStatus, requireSupervisor, sendConsole } from "./console-common.ts";
 import { healthRoutes } from "./console-health.ts";
@@ -264,17 +263,16 @@ export function consoleRoutes(deps: PageDeps): Router {
 
   router.get("/console/failed", (req, res) => renderFailed(deps, req, res));
 
-  // An operator's retry of a failed credit, as POST /api/payments/:id/retry does, audited.
+  // An operator's retry of a failed credit, as POST /api/payments/:id/retry does (the core audits it).
   router.post("/console/payments/:id/retry", async (req, res) => {
     const paymentId = parseBigId(req.params.id);
     if (paymentId === undefined) return notFoundPage(req, res);
-    const result = await retryPayment(deps.intake.pool, deps.intake.dispatchCredit, paymentId, req.id);
+    const result = await retryPayment(deps.intake, actionContext(req), paymentId);
     if (result === "not-found") return notFoundPage(req, res);
     if (result === "not-failed") {
       const message = notice("error", "Этот платёж не в состоянии «ошибка зачисления»: повторять нечего (возможно, его уже повторили).");
       return field(req, "back") === "failed" ? renderFailed(deps, req, res, 409, message) : renderStory(deps, req, res, paymentId, 409, message);
     }
-    await audit(db, actionContext(req), { action: "payment.retry", target: `payment:${paymentId}` });
     req.log.info({ paymentId: paymentId.toString() }, "operator retried a failed payment from the console");
     res.redirect(303, field(req, "back") === "failed" ? "/console/failed?ok=retried" : `/console/payments/${paymentId}?ok=retried`);
   });

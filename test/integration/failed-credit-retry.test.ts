@@ -43,6 +43,9 @@ it("when crediting keeps failing, then the payment is marked failed with the rea
   const retries = await Promise.all([1, 2].map(() => fetch(`${hub.url}/api/payments/${answer.prvTxn}/retry`, { method: "POST", headers: AUTH })));
   expect(retries.map((response) => response.status).sort()).toEqual([202, 409]);
   await waitUntilAllCredited(hub);
+  // Who retried is on record: the one retry that happened, by the automation token.
+  const audited = await hub.hub.db.auditEntry.findMany({ where: { action: "payment.retry", target: `payment:${answer.prvTxn}` } });
+  expect(audited).toEqual([expect.objectContaining({ actor: "automation" })]);
 
   const story = (await fetch(`${hub.url}/api/payments/${answer.prvTxn}`, { headers: AUTH }).then((response) => response.json())) as {
     postings: { entries: unknown[] }[];
