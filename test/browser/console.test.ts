@@ -13,7 +13,9 @@ import { browserSuite, PageClient, screenshot, signInAs, textOf } from "./desk-b
 // whole story, move a mis-sent payment to the right account (maker-checker, with the payer's receipt), assign
 // suspense, and replay failed credits. Demo: starshiy (supervisor, vl-lugovaya), admin, kassir1 (cashier).
 
-const t = browserSuite();
+const YOOMONEY_SECRET = "console-yoomoney-secret";
+// One credit attempt, so that a payment whose credit cannot balance is marked failed at once.
+const t = browserSuite({ CREDIT_ATTEMPTS: "1", YOOMONEY_NOTIFICATION_SECRET: YOOMONEY_SECRET });
 
 // A 2×2 PNG: the payer's receipt as a phone photo would be, only smaller.
 const RECEIPT_PNG = Buffer.from(
@@ -37,16 +39,12 @@ describe("the operator console", () => {
   });
 
   it("a failed credit is shown with its reason on the failures page, and its replay button credits it once; a failed billing notification is replayed", async () => {
-    // The channel's clearing account is missing, so the credit cannot balance; one attempt, then failed.
+    // The channel's clearing account is missing, so the credit cannot balance: failed after the one attempt.
     await t.hub.hub.db.ledgerAccount.delete({ where: { code: "clearing:osmp:epos" } });
-    const queue = t.hub.hub.queue;
-    const add = queue.add.bind(queue);
-    queue.add = (name, data, options) => add(name, data, { ...options, attempts: 1 });
     const answer = await osmp(t.hub.url, payParams(4201, "100083", "250.00"), { profile: "epos" });
     expect(answer.result).toBe(0);
     const paymentId = BigInt(answer.prvTxn!);
     await waitFor("the payment to fail", async () => (await t.hub.hub.db.inboundPayment.findUniqueOrThrow({ where: { id: paymentId } })).status === "failed");
-    queue.add = add;
     const before = await balance("100083");
 
     await signInAs(t.page, t.hub, "starshiy", "/console/failed");
@@ -167,9 +165,7 @@ describe("the operator console", () => {
   });
 
   it("a YooMoney payment to an account that does not exist waits in suspense with a suggestion, and a supervisor assigns it", async () => {
-    // The suite's hub has no YooMoney secret: give its wallet profile one (the adapter reads the configured list).
-    const secret = "console-yoomoney-secret";
-    t.hub.config.yoomoney.secrets.push(secret);
+    const secret = YOOMONEY_SECRET;
     const signed = { notification_type: "p2p-incoming", operation_id: "ym-console-1", amount: "320.00", currency: "643", datetime: "2026-11-24T09:00:00.000+10:00", sender: "41001000099", codepro: "false", label: "100008" };
     const body = new URLSearchParams({ ...signed, test_notification: "false", unaccepted: "false", sha1_hash: expectedSha1Hash(signed, secret) });
     expect((await fetch(`${t.hub.url}/webhooks/yoomoney`, { method: "POST", body })).status).toBe(200);

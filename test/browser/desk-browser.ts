@@ -26,10 +26,11 @@ export interface BrowserSuite {
 }
 
 /** A test file's hub and browser, started once and stopped after the file; a new context and page per test. */
-export function browserSuite(): BrowserSuite {
+/** One hub (with `env` on top of the test environment) and one browser for a test file; a fresh context per test. */
+export function browserSuite(env: Record<string, string> = {}): BrowserSuite {
   const suite = {} as BrowserSuite;
   beforeAll(async () => {
-    [suite.hub, suite.browser] = await Promise.all([startTestHub(), launchBrowser()]);
+    [suite.hub, suite.browser] = await Promise.all([startTestHub(env), launchBrowser()]);
   });
   afterAll(async () => {
     await suite.browser?.close();
