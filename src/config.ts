@@ -128,6 +128,7 @@ const BaseEnv = z.object({
   HUB_ROLE: z.enum(["all", "server", "worker"]).default("all"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("0.0.0.0"),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   DATABASE_URL: z.string().url().optional(),
   REDIS_URL: z.string().url().optional(),
   DATA_DIR: z.string().default(".data"),
@@ -187,6 +188,8 @@ export interface Config {
   env: "development" | "production" | "test";
   role: "all" | "server" | "worker";
   port: number;
+  /** A worker-only process serves GET /metrics (and /health/live) on this port; the other roles serve it on `port`. */
+  workerMetricsPort: number;
   host: string;
   /** Unset means "find or start a local PostgreSQL" (src/infra/local-services.ts). */
   databaseUrl: string | undefined;
@@ -348,6 +351,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: values.NODE_ENV,
     role: values.HUB_ROLE,
     port: values.PORT,
+    workerMetricsPort: values.WORKER_METRICS_PORT,
     host: values.HOST,
     databaseUrl: values.DATABASE_URL,
     redisUrl: values.REDIS_URL,

@@ -11,7 +11,8 @@ import { startCreditWorker } from "./crediting/credit-worker.ts";
 import { startSweeper } from "./crediting/sweeper.ts";
 import { createBillingQueue, startBillingRelay } from "./billing/billing-queue.ts";
 import { startBillingWorker } from "./billing/billing-worker.ts";
-import { attachHubServices, HubMetrics } from "./metrics/metrics.ts";
+import express from "express";
+import { attachHubServices, HubMetrics, metricsRoute } from "./metrics/metrics.ts";
 import { cardAcquirerClientOf, cardChannelProfile } from "./card/channel.ts";
 import { createCardPoller, startCardPoller } from "./card/poll-orders.ts";
 import { createDatabase, createPool, type Db } from "./db.ts";
@@ -81,7 +82,7 @@ export interface RunningHub {
   billingQueue: Queue<BillingJobData>;
   /** This hub's Prometheus registry and counters (GET /metrics). */
   metrics: HubMetrics;
-  /** Set for roles that serve HTTP. */
+  /** The HTTP server: the whole app (roles all and server), or the worker's metrics server (role worker). */
   server: Server | undefined;
   /** The port actually bound (PORT=0 binds an ephemeral one). */
   port: number | undefined;
@@ -197,6 +198,24 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
             httpServer.closeIdleConnections();
           }),
       });
+    }
+    if (config.role === "worker") {
+      // A worker-only process has counters of its own (credit latency, failed jobs, sweeper re-sends, billing): it
+      // serves them, and a liveness probe, on a port of its own so that Prometheus can scrape it too.
+      const metricsApp = express();
+      metricsApp.disable("x-powered-by");
+      metricsApp.get("/health/live", (_req, res) => {
+        res.json({ status: "live", role: "worker" });
+      });
+      metricsApp.get("/metrics", metricsRoute);
+      attachHubServices(metricsApp, { db, queues: { credit: queue, billing: billingQueue }, metrics, billingEnabled: config.billing.webhook !== undefined });
+      server = await new Promise<Server>((resolve, reject) => {
+        const listening = metricsApp.listen(config.workerMetricsPort, config.host, () => resolve(listening));
+        listening.once("error", reject);
+      });
+      const metricsServer = server;
+      stops.push({ name: "worker metrics server", stop: () => new Promise<void>((resolve) => metricsServer.close(() => resolve())) });
+      log.info({ port: (metricsServer.address() as AddressInfo).port }, "worker metrics served at /metrics");
     }
     const port = server ? (server.address() as AddressInfo).port : undefined;
     return { db, queue, billingQueue, metrics, server, port, worker, billingWorker, stop };

@@ -76,6 +76,31 @@ describe("GET /metrics", () => {
   });
 });
 
+describe("a worker-only process", () => {
+  it("when the roles run apart, then the worker serves its own counters (credit latency) on WORKER_METRICS_PORT", async () => {
+    const hub = await startTestHub({ HUB_ROLE: "server" });
+    try {
+      const config = loadConfig(testEnvironment({ HUB_ROLE: "worker", DATABASE_URL: hub.databaseUrl, REDIS_URL: hub.redisUrl, QUEUE_PREFIX: hub.config.queuePrefix }));
+      const worker = await startHub(config, createLogger(config.logLevel), { databaseUrl: hub.databaseUrl, redisUrl: hub.redisUrl });
+      try {
+        expect(worker.port).toBeGreaterThan(0);
+        const workerUrl = `http://127.0.0.1:${worker.port}`;
+        for (let txn = 1; txn <= 2; txn++) expect((await osmp(hub.url, payParams(5500 + txn, "100083", "10.00"))).result).toBe(0);
+        await waitUntilAllCredited(hub);
+        await waitFor("the worker's credit latency of 2 credits", async () => sample(await scrape(workerUrl), "payhub_credit_latency_seconds_count") === 2);
+        // The server counted the requests; the worker counted the credits.
+        expect(sample(await scrape(hub.url), "payhub_credit_latency_seconds_count")).toBe(0);
+        expect(sample(await scrape(workerUrl), 'payhub_intake_requests_total{channel="osmp:qiwi",command="pay",outcome="accepted"}')).toBeUndefined();
+        expect((await fetch(`${workerUrl}/webhooks/osmp/qiwi`)).status).toBe(404);
+      } finally {
+        await worker.stop();
+      }
+    } finally {
+      await hub.stop();
+    }
+  });
+});
+
 describe("the request id", () => {
   const lines: Record<string, unknown>[] = [];
   const destination = new Writable({

@@ -23,6 +23,7 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
     NODE_ENV: "test",
     HOST: "127.0.0.1",
     PORT: "0",
+    WORKER_METRICS_PORT: "0",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     HUB_ADMIN_TOKEN: "test-admin-token-0123456789",
     SWEEP_INTERVAL_MS: "250",
