@@ -133,7 +133,7 @@ const BaseEnv = z.object({
   REDIS_URL: z.string().url().optional(),
   DATA_DIR: z.string().default(".data"),
   HUB_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
-  HUB_DEMO_DATA: z.enum(["true", "false"]).default("true"),
+  HUB_DEMO_DATA: z.enum(["true", "false"]).optional(),
   TRUST_PROXY: z.string().default("false"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default("payhub"),
@@ -165,6 +165,9 @@ const EnvSchema = BaseEnv.extend(
     z.ZodType
   >,
 );
+
+/** Every variable the hub reads; `.env.example` lists each with a comment (test/unit/config.test.ts checks both ways). */
+export const ENV_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
 
 export interface ProfileConfig<Name extends string = string> {
   name: Name;
@@ -357,7 +360,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: values.REDIS_URL,
     dataDir: values.DATA_DIR,
     adminToken: values.HUB_ADMIN_TOKEN ?? DEVELOPMENT_ADMIN_TOKEN,
-    demoData: values.HUB_DEMO_DATA === "true",
+    // Demo subscribers on an empty database: by default everywhere but production, where fake accounts have no place.
+    demoData: values.HUB_DEMO_DATA === undefined ? values.NODE_ENV !== "production" : values.HUB_DEMO_DATA === "true",
     trustProxy,
     logLevel: values.LOG_LEVEL,
     queuePrefix: values.QUEUE_PREFIX,
