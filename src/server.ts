@@ -13,6 +13,7 @@ import { authRoutes } from "./api/auth-routes.ts";
 import { openapiRoute } from "./api/openapi.ts";
 import { operationsRoutes } from "./api/operations-routes.ts";
 import { suspenseRoutes } from "./api/suspense-routes.ts";
+import { reportsRoutes } from "./api/reports-routes.ts";
 import { transfersRoutes } from "./api/transfers-routes.ts";
 import { metricsRoute } from "./metrics/metrics.ts";
 import { pagesRoutes } from "./pages/index.ts";
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use("/api/transfers", transfersRoutes(config, db, deps.intake));
   app.use("/api/suspense", requireRole("supervisor"), suspenseRoutes(config, db, deps.intake));
   app.use("/api/operations", requireRole("supervisor"), operationsRoutes(config, db, deps.intake));
+  app.use("/api/reports", requireRole("supervisor"), reportsRoutes(db));
   // The operators' and the site's automation API: supervisors and admins (and HUB_ADMIN_TOKEN), never cashiers.
   app.use("/api/accounts", requireRole("supervisor"), accountsRoutes(db));
   app.use("/api/payments", requireRole("supervisor"), paymentsRoutes(db, deps.intake.pool, deps.intake.dispatchCredit));
