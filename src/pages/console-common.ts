@@ -13,6 +13,7 @@ const SECTIONS = [
   { key: "suspense", href: "/console/suspense", label: "Невыясненные платежи" },
   { key: "failed", href: "/console/failed", label: "Сбои" },
   { key: "health", href: "/console/health", label: "Очереди" },
+  { key: "reports", href: "/console/reports", label: "Сверка" },
 ] as const;
 
 export type ConsoleSection = (typeof SECTIONS)[number]["key"] | "";

@@ -4,6 +4,7 @@ import type { Db } from "../db.ts";
 import type { IntakeDeps } from "../payments/accept-payment.ts";
 import { adminRoutes } from "./admin-pages.ts";
 import { consoleRoutes } from "./console-pages.ts";
+import { reportsRoutes } from "./console-reports.ts";
 import { UPLOAD_LIMIT_BYTES, UPLOAD_PATH } from "./console-transfers.ts";
 import { multipartForm } from "./console-upload.ts";
 import { deskRoutes } from "./desk-pages.ts";
@@ -44,6 +45,7 @@ export function pagesRoutes(config: Config, db: Db, intake: IntakeDeps): Router 
   router.use(shiftRoutes(deps));
   router.use(adminRoutes(deps));
   router.use(consoleRoutes(deps));
+  router.use(reportsRoutes(deps));
   router.use(PAGE_PATHS, notFoundPage);
   router.use(pageErrors(config));
   return router;
