@@ -126,4 +126,16 @@ describe("the reconciliation report", () => {
     expect((await get(`/api/reports/reconciliation.csv?from=${today}&to=${today}`, kassir2)).status).toBe(403);
     expect((await fetch(`${hub.url}/api/reports/reconciliation?from=${today}&to=${today}`)).status).toBe(401);
   });
+
+  it("when a clearing account moved by something other than a credit or a reversal, then the difference is a discrepancy line", async () => {
+    // A balanced posting between a channel's clearing account and commission: the ledger checks pass, the clearing does not square.
+    await hub.hub.db.$transaction(async (tx) => {
+      const [posting] = await tx.$queryRaw<{ id: bigint }[]>`INSERT INTO posting (kind, memo) VALUES ('manual', 'test') RETURNING id`;
+      await tx.$executeRaw`INSERT INTO ledger_entry (posting_id, ledger_account_id, amount_kopecks)
+        SELECT ${posting!.id}, id, CASE WHEN code = 'commission' THEN 1234 ELSE -1234 END FROM ledger_account WHERE code IN ('commission', 'clearing:osmp:qiwi')`;
+    });
+    const report = await api.expectStatus(200, "GET", `/api/reports/reconciliation?from=${today}&to=${today}`, AUTOMATION_TOKEN);
+    expect(report.movements).toContainEqual({ code: "clearing:osmp:qiwi", movement: "-312.84", expected: "-300.50", difference: "-12.34" });
+    expect(report.discrepancies).toEqual([expect.stringMatching(/^clearing:osmp:qiwi: .*-312\.84.*-300\.50.*-12\.34$/)]);
+  });
 });
