@@ -240,6 +240,8 @@ describe("source guards in production", () => {
     production = await startTestHub({
       NODE_ENV: "production",
       HUB_ADMIN_TOKEN: "test-admin-token-0123456789",
+      // Production loads no demo subscribers by default; these tests pay the demo account 100080.
+      HUB_DEMO_DATA: "true",
       OSMP_VLADIK_ALLOWED_IPS: "10.1.0.0/16",
       OSMP_EPOS_ALLOWED_IPS: "127.0.0.1, ::1",
       OSMP_EPOS_BASIC_USER: EPOS_USER,
