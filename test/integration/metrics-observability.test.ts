@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
@@ -66,6 +67,14 @@ describe("GET /metrics", () => {
     const otherText = await scrape(other.url);
     expect(otherText).not.toMatch(/^payhub_intake_requests_total\{/m);
     expect(sample(otherText, "payhub_credit_latency_seconds_count")).toBe(0);
+  });
+
+  it("every payhub metric the alerting rules in ops/prometheus-alerts.yml use is one the hub exposes", async () => {
+    const rules = readFileSync(new URL("../../ops/prometheus-alerts.yml", import.meta.url), "utf8");
+    const used = new Set(rules.match(/\bpayhub_[a-z_]+/g) ?? []);
+    expect(used.size).toBeGreaterThanOrEqual(7);
+    const exposed = new Set((await scrape(other.url)).match(/\bpayhub_[a-z_]+/g) ?? []);
+    expect([...used].filter((name) => !exposed.has(name))).toEqual([]);
   });
 
   it("when jobs wait in the credit queue, then the gauge counts them", async () => {
