@@ -68,7 +68,9 @@ export async function runCreateAdmin(
       return 1;
     }
     const where = new URL(url);
-    output.err(`create-admin: the database ${where.host}${where.pathname} failed: ${error instanceof Error ? error.message : String(error)}`);
+    // Prisma's message quotes our source around the cause; the cause is its last line.
+    const cause = (error instanceof Error ? error.message : String(error)).split("\n").map((line) => line.trim()).filter(Boolean).pop();
+    output.err(`create-admin: the database ${where.host}${where.pathname} failed: ${cause}`);
     return 3;
   } finally {
     await db.$disconnect();

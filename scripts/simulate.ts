@@ -761,5 +761,10 @@ function describeError(error: unknown): string {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  // Output piped into a reader that stopped (`| head`): stop quietly, as command-line tools do.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   process.exitCode = await runSimulator(process.argv.slice(2), process.env, (line) => console.log(line));
 }

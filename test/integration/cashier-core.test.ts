@@ -138,6 +138,10 @@ describe("npm run staff:create-admin", () => {
     expect(await runCreateAdmin(["chief2", "Другой Администратор"], env, output, async () => "short")).toBe(1);
     expect(await runCreateAdmin(["chief", "Снова Он"], env, output, async () => "a-long-enough-password")).toBe(1);
     expect(await runCreateAdmin(["onlylogin"], env, output)).toBe(2);
+    const unreachable: string[] = [];
+    const code = await runCreateAdmin(["chief3", "Третий Администратор"], { databaseUrl: "postgresql://postgres@127.0.0.1:1/nowhere", password: "a-long-enough-password" }, { out: (line) => unreachable.push(line), err: (line) => unreachable.push(line) });
+    expect(code).toBe(3);
+    expect(unreachable).toEqual([expect.stringMatching(/^create-admin: the database 127\.0\.0\.1:1\/nowhere failed: [^\n]*127\.0\.0\.1:1$/)]);
     expect(out.join("\n")).toMatch(/login chief is taken/);
     expect(out.join("\n")).not.toContain("a-long-enough-password");
     const signedIn = await signIn(hub.hub.db, hub.config.staff, { login: "chief", password: "a-long-enough-password", kind: "bearer", ip: "127.0.0.1", userAgent: "test", requestId: undefined });
