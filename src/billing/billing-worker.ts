@@ -105,7 +105,11 @@ export function startBillingWorker(db: Db, connection: Redis, log: Logger, optio
       log.warn({ ...context, error: delivery.error }, "billing notification not delivered; will retry");
       throw new DeliveryError(delivery.error);
     },
-    { connection, prefix: options.prefix, concurrency: options.concurrency ?? 4, autorun: true },
+    // A worker that dies mid-send leaves its job "active", and the relay will not add an active job again: BullMQ's
+    // stalled-job check gives it back once its lock lapses. The lock is renewed every half-period while a send runs,
+    // so a short one is safe, and a crash delays those notifications by seconds rather than a minute. (A lock lost to
+    // a long pause means one more delivery, which billing dedupes by notificationId.)
+    { connection, prefix: options.prefix, concurrency: options.concurrency ?? 4, autorun: true, lockDuration: 10_000, stalledInterval: 5_000 },
   );
   worker.on("failed", (job, error) => {
     // Delivery problems are logged above; this is anything else (the database, a bug), retried by BullMQ.
