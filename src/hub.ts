@@ -12,7 +12,7 @@ import { startSweeper } from "./crediting/sweeper.ts";
 import { createBillingQueue, startBillingRelay } from "./billing/billing-queue.ts";
 import { startBillingWorker } from "./billing/billing-worker.ts";
 import express from "express";
-import { attachHubServices, HubMetrics, metricsRoute } from "./metrics/metrics.ts";
+import { HubMetrics, metricsRoute, type HubServices } from "./metrics/metrics.ts";
 import { cardAcquirerClientOf, cardChannelProfile } from "./card/channel.ts";
 import { createCardPoller, startCardPoller } from "./card/poll-orders.ts";
 import { createDatabase, createPool, type Db } from "./db.ts";
@@ -138,6 +138,7 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
     stops.push({ name: "billing queue", stop: () => billingQueue.close() });
     const metrics = new HubMetrics();
     const onOutcome = metrics.onIntakeOutcome;
+    const services: HubServices = { db, queues: { credit: queue, billing: billingQueue }, metrics, billingEnabled: config.billing.webhook !== undefined };
 
     let worker: Worker<CreditJobData> | undefined;
     let billingWorker: Worker<BillingJobData> | undefined;
@@ -183,8 +184,14 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
       const inFlight = new InFlight(config.intakeMaxInFlight);
       // Stopped after the HTTP server: commands still running when their sockets closed finish (and are queued) first.
       stops.push({ name: "intake in flight", stop: () => inFlight.drained() });
-      const app = createApp({ config, db, redis: producer, log, intake: { db, pool, dispatchCredit: createDispatcher(queue, log), log, inFlight, paymentIds: new PaymentIds(pool), onOutcome } });
-      attachHubServices(app, { db, queues: { credit: queue, billing: billingQueue }, metrics, billingEnabled: config.billing.webhook !== undefined });
+      const app = createApp({
+        config,
+        db,
+        redis: producer,
+        log,
+        intake: { db, pool, dispatchCredit: createDispatcher(queue, log), log, inFlight, paymentIds: new PaymentIds(pool), onOutcome },
+        services,
+      });
       server = await new Promise<Server>((resolve, reject) => {
         const listening = app.listen(config.port, config.host, () => resolve(listening));
         listening.once("error", reject);
@@ -207,8 +214,7 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
       metricsApp.get("/health/live", (_req, res) => {
         res.json({ status: "live", role: "worker" });
       });
-      metricsApp.get("/metrics", metricsRoute);
-      attachHubServices(metricsApp, { db, queues: { credit: queue, billing: billingQueue }, metrics, billingEnabled: config.billing.webhook !== undefined });
+      metricsApp.get("/metrics", metricsRoute(services));
       server = await new Promise<Server>((resolve, reject) => {
         const listening = metricsApp.listen(config.workerMetricsPort, config.host, () => resolve(listening));
         listening.once("error", reject);

@@ -15,7 +15,7 @@ import { operationsRoutes } from "./api/operations-routes.ts";
 import { suspenseRoutes } from "./api/suspense-routes.ts";
 import { reportsRoutes } from "./api/reports-routes.ts";
 import { transfersRoutes } from "./api/transfers-routes.ts";
-import { metricsRoute } from "./metrics/metrics.ts";
+import { metricsRoute, type HubServices } from "./metrics/metrics.ts";
 import { pagesRoutes } from "./pages/index.ts";
 import { cashierRoutes } from "./api/cashier-routes.ts";
 import { auditRoutes, staffRoutes } from "./api/staff-routes.ts";
@@ -32,6 +32,8 @@ export interface AppDeps {
   redis: Redis;
   log: Logger;
   intake: IntakeDeps;
+  /** The hub's queues and metrics: /metrics, queue health and billing replays. */
+  services: HubServices;
 }
 
 /** The HTTP application, without listen(): tests mount it on an ephemeral port. */
@@ -53,10 +55,10 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(postgres && redisOk ? 200 : 503).json({ status: postgres && redisOk ? "ready" : "not ready", postgres, redis: redisOk });
   });
 
-  app.get("/metrics", metricsRoute);
+  app.get("/metrics", metricsRoute(deps.services));
 
   // The staff pages: sign-in, the cash desk, Z-reports, administration (src/pages).
-  app.use(pagesRoutes(config, db, deps.intake));
+  app.use(pagesRoutes(config, db, deps.intake, deps.services));
   app.use("/webhooks/osmp", osmpRoutes(config, deps.intake));
   app.use("/webhooks/bank", bankRoutes(config, deps.intake));
   for (const [channel, router] of Object.entries(notificationRoutes(config, deps.intake))) app.use(`/webhooks/${channel}`, router);
@@ -72,7 +74,7 @@ export function createApp(deps: AppDeps): express.Express {
   // check); suspense and operations are for supervisors.
   app.use("/api/transfers", transfersRoutes(config, db, deps.intake));
   app.use("/api/suspense", requireRole("supervisor"), suspenseRoutes(config, db, deps.intake));
-  app.use("/api/operations", requireRole("supervisor"), operationsRoutes(config, db, deps.intake));
+  app.use("/api/operations", requireRole("supervisor"), operationsRoutes(db, deps.services));
   app.use("/api/reports", requireRole("supervisor"), reportsRoutes(db));
   // The operators' and the site's automation API: supervisors and admins (and HUB_ADMIN_TOKEN), never cashiers.
   app.use("/api/accounts", requireRole("supervisor"), accountsRoutes(db));

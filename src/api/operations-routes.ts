@@ -1,11 +1,9 @@
-import type { Request, Router } from "express";
+import type { Router } from "express";
 import { z } from "zod";
 import { listNotifications, replayFailedNotifications, replayNotification, type NotificationView } from "../billing/operations.ts";
-import type { Config } from "../config.ts";
 import type { Db } from "../db.ts";
-import { hubServicesOf } from "../metrics/metrics.ts";
+import type { HubServices } from "../metrics/metrics.ts";
 import { queueHealth } from "../metrics/queue-health.ts";
-import type { IntakeDeps } from "../payments/accept-payment.ts";
 import { actionContext } from "../staff/http-auth.ts";
 import { BigId, defineGroup, groupRouter, IdOut, refusals, reply, TimeOut } from "./api-registry.ts";
 
@@ -96,25 +94,17 @@ export function notificationJson(view: NotificationView): z.input<typeof Notific
   };
 }
 
-/** The hub's queues; an app without them (a bare createApp) answers the figures it has from the database. */
-const servicesOf = (req: Request) => {
-  const services = hubServicesOf(req);
-  if (!services) throw new Error("operations routes need the hub's services (startHub attaches them)");
-  return services;
-};
-
-export function operationsRoutes(_config: Config, db: Db, _intake: IntakeDeps): Router {
+export function operationsRoutes(db: Db, services: HubServices): Router {
   return groupRouter(operationsApi, {
     listBilling: async ({ query }) => reply(200, { notifications: (await listNotifications(db, query.state, query.limit)).map(notificationJson) }),
     replayBilling: async ({ params, req }) => {
-      const result = await replayNotification(db, servicesOf(req).queues.billing, actionContext(req), params.id);
+      const result = await replayNotification(db, services.queues.billing, actionContext(req), params.id);
       if (result.replayed) return reply(202, { replayed: 1, queued: result.queued });
       if (result.reason === "not-found") return reply(404, { error: "not_found", message: `no billing notification ${params.id}` });
       return reply(409, { error: "not_failed", message: `billing notification ${params.id} has not failed (pending or sent): nothing to replay` });
     },
-    replayFailedBilling: async ({ req }) => reply(202, await replayFailedNotifications(db, servicesOf(req).queues.billing, actionContext(req))),
-    queues: async ({ req }) => {
-      const services = servicesOf(req);
+    replayFailedBilling: async ({ req }) => reply(202, await replayFailedNotifications(db, services.queues.billing, actionContext(req))),
+    queues: async () => {
       return reply(200, { billingEnabled: services.billingEnabled, ...(await queueHealth(db, services.queues)) });
     },
   });

@@ -1,4 +1,4 @@
-import type { Application, Request, Response } from "express";
+import type { Request, Response } from "express";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Db } from "../db.ts";
 import type { QueueCounts } from "../queue/job-state.ts";
@@ -97,7 +97,7 @@ export class HubMetrics {
   }
 }
 
-/** What the HTTP side of a hub needs beyond createApp's deps: set on app.locals by the composition root (hub.ts). */
+/** The hub's queues and metrics, for the routes that show or replay them (handed to createApp by src/hub.ts). */
 export interface HubServices {
   db: Db;
   queues: HubQueues;
@@ -105,24 +105,8 @@ export interface HubServices {
   billingEnabled: boolean;
 }
 
-const SERVICES = "payhubServices";
-
-export function attachHubServices(app: Application, services: HubServices): void {
-  app.locals[SERVICES] = services;
-}
-
-/** The hub's services for a request; undefined in an app not started by startHub (a bare createApp in a test). */
-export function hubServicesOf(req: Request): HubServices | undefined {
-  return req.app.locals[SERVICES] as HubServices | undefined;
-}
-
 /** GET /metrics: Prometheus text exposition of this hub's registry. */
-export async function metricsRoute(req: Request, res: Response): Promise<void> {
-  const services = hubServicesOf(req);
-  if (!services) {
-    res.status(503).type("text/plain").send("# metrics are not wired in this app\n");
-    return;
-  }
+export const metricsRoute = (services: HubServices) => async (_req: Request, res: Response): Promise<void> => {
   const text = await services.metrics.render(services.db, services.queues);
   res.type(services.metrics.registry.contentType).send(text);
-}
+};

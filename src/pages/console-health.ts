@@ -1,10 +1,9 @@
 import express, { type Request, type Response, type Router } from "express";
-import { hubServicesOf } from "../metrics/metrics.ts";
 import { queueHealth } from "../metrics/queue-health.ts";
 import type { QueueCounts } from "../queue/job-state.ts";
 import { age, sendConsole } from "./console-common.ts";
 import { html, notice, officeTime } from "./html.ts";
-import { messagePage, type PageDeps } from "./respond.ts";
+import type { PageDeps } from "./respond.ts";
 
 const alarm = (count: number) => (count > 0 ? html`<strong class="cancelled">${count}</strong>` : html`${count}`);
 
@@ -17,9 +16,7 @@ function queueRow(key: string, label: string, counts: QueueCounts | null) {
 }
 
 /** GET /console/health: the queues (BullMQ's counts) and the backlogs in the database, from the operations core. */
-async function renderHealth({ db }: PageDeps, req: Request, res: Response): Promise<void> {
-  const services = hubServicesOf(req);
-  if (!services) return messagePage(req, res, 503, "Очереди недоступны", "Этот процесс запущен без очередей: состояние очередей показывает сервер payhub.");
+async function renderHealth({ db, services }: PageDeps, req: Request, res: Response): Promise<void> {
   const health = await queueHealth(db, services.queues);
   const now = new Date();
   const oldest = health.oldestUnsentNotificationAgeSeconds;

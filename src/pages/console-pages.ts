@@ -2,7 +2,6 @@ import express, { type Request, type Response, type Router } from "express";
 import { maskOwnerName } from "../../adapters/contract/index.ts";
 import { listNotifications, replayFailedNotifications, replayNotification } from "../billing/operations.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
-import { hubServicesOf } from "../metrics/metrics.ts";
 import { retryPayment } from "../payments/retry-payment.ts";
 import { transfersOfPayment, type TransferView } from "../transfers/transfers.ts";
 import { actionContext } from "../staff/http-auth.ts";
@@ -278,17 +277,17 @@ export function consoleRoutes(deps: PageDeps): Router {
   });
 
   // An operator's replay of failed billing notifications (the core audits it).
-  const billingQueue = (req: Request) => hubServicesOf(req)?.queues.billing;
+  const billingQueue = deps.services.queues.billing;
   router.post("/console/billing/:id/replay", async (req, res) => {
     const id = parseBigId(req.params.id);
     if (id === undefined) return notFoundPage(req, res);
-    const result = await replayNotification(db, billingQueue(req), actionContext(req), id);
+    const result = await replayNotification(db, billingQueue, actionContext(req), id);
     if (result.replayed) return res.redirect(303, "/console/failed?ok=replayed");
     if (result.reason === "not-found") return notFoundPage(req, res);
     await renderFailed(deps, req, res, 409, notice("error", "Это уведомление уже не в сбое (ждёт отправки или отправлено): отправлять заново нечего."));
   });
   router.post("/console/billing/replay-failed", async (req, res) => {
-    await replayFailedNotifications(db, billingQueue(req), actionContext(req));
+    await replayFailedNotifications(db, billingQueue, actionContext(req));
     res.redirect(303, "/console/failed?ok=replayed");
   });
 

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import type { Config } from "../config.ts";
+import type { HubServices } from "../metrics/metrics.ts";
 import type { Db } from "../db.ts";
 import type { IntakeDeps } from "../payments/accept-payment.ts";
 import { adminRoutes } from "./admin-pages.ts";
@@ -33,8 +34,8 @@ function pageHeaders(_req: Request, res: Response, next: NextFunction) {
  * administration (/admin), the operator console (/console). Every page but sign-in needs a cookie session; every
  * form POST carries its CSRF token.
  */
-export function pagesRoutes(config: Config, db: Db, intake: IntakeDeps): Router {
-  const deps = { config, db, intake };
+export function pagesRoutes(config: Config, db: Db, intake: IntakeDeps, services: HubServices): Router {
+  const deps = { config, db, intake, services };
   const router = express.Router();
   router.get("/", (_req, res) => res.redirect(303, "/cash"));
   router.use(PAGE_PATHS, pageHeaders, express.urlencoded({ extended: false, limit: "32kb" }));

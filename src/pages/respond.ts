@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from "express";
 import { parseRubles } from "../../adapters/contract/index.ts";
 import type { Config } from "../config.ts";
+import type { HubServices } from "../metrics/metrics.ts";
 import type { Db } from "../db.ts";
 import type { IntakeDeps } from "../payments/accept-payment.ts";
 import { StaffActionError } from "../staff/actor.ts";
@@ -10,6 +11,8 @@ export interface PageDeps {
   config: Config;
   db: Db;
   intake: IntakeDeps;
+  /** The hub's queues and metrics (queue health, billing replays). */
+  services: HubServices;
 }
 
 /**
