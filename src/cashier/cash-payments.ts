@@ -5,7 +5,7 @@ import { handleCommand, type IntakeDeps } from "../payments/accept-payment.ts";
 import { reverseInTransaction } from "../payments/reverse-payment.ts";
 import { hasRole, mayActInOffice, StaffActionError, type ActionContext } from "../staff/actor.ts";
 import { audit } from "../staff/audit.ts";
-import { lockShift, requireStaff } from "./shifts.ts";
+import { lockShift, requireCashier } from "./shifts.ts";
 
 /** A cash payment's external id in the `cashier` channel: unique per desk and receipt number. */
 export const cashExternalId = (deskCode: string, receiptNumber: number) => `${deskCode}:${receiptNumber}`;
@@ -20,7 +20,7 @@ export interface CashLimits {
  * twice (a double click, a reload, a retry after a lost answer) names the same payment, which intake records once.
  */
 export async function issueReceiptNumber(db: Db, context: ActionContext, shiftId: number): Promise<{ receiptNumber: number; deskCode: string }> {
-  const staffId = requireStaff(context.actor);
+  const staffId = requireCashier(context.actor);
   return db.$transaction(async (tx) => {
     const shift = await tx.cashShift.findUnique({ where: { id: shiftId }, include: { desk: true } });
     if (!shift) throw new StaffActionError(404, "shift_not_found", `no shift ${shiftId}`);
@@ -86,7 +86,7 @@ export async function takeCashPayment(
   context: ActionContext,
   input: { shiftId: number; receiptNumber: number; accountNumber: string; amountKopecks: bigint },
 ): Promise<CashPaymentResult> {
-  const staffId = requireStaff(context.actor);
+  const staffId = requireCashier(context.actor);
   // Drawn before the transaction's connection is taken: inside it, intake must need no other connection of the pool,
   // or cash payments holding every connection would each wait for one more (a deadlock).
   const paymentId = await intake.paymentIds.next();
@@ -143,6 +143,14 @@ export async function takeCashPayment(
         body: JSON.stringify({ outcome: answered.kind, receipt: externalId, payment: "payment" in answered ? answered.payment.id.toString() : null }),
       }),
     }));
+    if (outcome.kind === "accepted") {
+      // In the payment's own transaction: a payment never commits without the record of who took it.
+      await audit(client, context, {
+        action: "cash.payment",
+        target: `payment:${outcome.payment.id}`,
+        detail: { account: input.accountNumber, amountKopecks: input.amountKopecks.toString(), receipt: externalId, shift: input.shiftId },
+      });
+    }
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);
@@ -154,13 +162,6 @@ export async function takeCashPayment(
   const refusal = refusalOf(outcome);
   if (refusal) throw refusal;
   const payment = (outcome as Extract<Outcome, { kind: "accepted" | "duplicate" }>).payment;
-  if (outcome.kind === "accepted") {
-    await audit(intake.db, context, {
-      action: "cash.payment",
-      target: `payment:${payment.id}`,
-      detail: { account: input.accountNumber, amountKopecks: input.amountKopecks.toString(), receipt: cashExternalId(receipt.desk_code, input.receiptNumber), shift: input.shiftId },
-    });
-  }
   return { outcome, created: outcome.kind === "accepted", paymentId: payment.id, receiptNumber: input.receiptNumber, deskCode: receipt.desk_code };
 }
 
@@ -170,7 +171,7 @@ export async function takeCashPayment(
  * closed only a supervisor of the office may, and the storno is listed apart on the Z-report.
  */
 export async function stornoCashPayment(db: Db, context: ActionContext, input: { paymentId: bigint; reason: string }): Promise<{ shiftId: number; amountKopecks: bigint; afterClose: boolean }> {
-  const staffId = requireStaff(context.actor);
+  const staffId = requireCashier(context.actor);
   const reason = input.reason.trim();
   if (reason.length < 3) throw new StaffActionError(400, "reason_required", "say why the payment is cancelled");
   const payment = await db.inboundPayment.findUnique({ where: { id: input.paymentId } });
