@@ -1,18 +1,15 @@
 import type { Db } from "../db.ts";
 import { Prisma } from "../generated/prisma/client.ts";
-import { hasRole, mayActInOffice, StaffActionError, type ActionContext, type Actor } from "../staff/actor.ts";
+import { hasRole, mayActInOffice, requireStaff, StaffActionError, type ActionContext, type Actor } from "../staff/actor.ts";
 import { audit } from "../staff/audit.ts";
-import { OFFICE_TIME_ZONE } from "./offices.ts";
+import { officeDay } from "./offices.ts";
 
-/** A staff action that needs a person: the automation token has no desk, no shift and no signature on a receipt. */
-export function requireStaff(actor: Actor): number {
-  if (actor.staffId === null) throw new StaffActionError(403, "staff_only", "cash desk actions are made by a signed-in member of staff, not by the automation token");
-  return actor.staffId;
-}
+/** A cash desk action needs a person: the automation token has no desk, no shift and no signature on a receipt. */
+export const requireCashier = (actor: Actor): number => requireStaff(actor, "cash desk actions are made");
 
 /** Opens a shift at a desk of the actor's office with the cash in the drawer. One open shift per desk and per cashier. */
 export async function openShift(db: Db, context: ActionContext, input: { deskCode: string; openingCashKopecks: bigint }): Promise<{ shiftId: number }> {
-  const staffId = requireStaff(context.actor);
+  const staffId = requireCashier(context.actor);
   const desk = await db.cashDesk.findUnique({ where: { code: input.deskCode } });
   if (!desk) throw new StaffActionError(404, "desk_not_found", `no desk ${input.deskCode}`);
   if (!mayActInOffice(context.actor, desk.officeId)) throw new StaffActionError(403, "other_office", `desk ${desk.code} belongs to another office`);
@@ -127,8 +124,6 @@ function totals(lines: ShiftPaymentLine[]) {
   };
 }
 
-/** The calendar day in Vladivostok, for the midnight flag. */
-const officeDay = (date: Date) => date.toLocaleDateString("en-CA", { timeZone: OFFICE_TIME_ZONE });
 
 export async function zReport(db: Db, shiftId: number): Promise<ZReport | undefined> {
   const shift = await db.cashShift.findUnique({ where: { id: shiftId }, include: { desk: { include: { office: true } }, cashier: true, closedBy: true } });
@@ -170,7 +165,7 @@ export async function lockShift(tx: Prisma.TransactionClient, shiftId: number) {
  * recorded with the close and never change. The shift's own cashier closes it, or a supervisor of the office.
  */
 export async function closeShift(db: Db, context: ActionContext, input: { shiftId: number; countedCashKopecks: bigint; note?: string }): Promise<ZReport> {
-  const staffId = requireStaff(context.actor);
+  const staffId = requireCashier(context.actor);
   if (input.countedCashKopecks < 0n) throw new StaffActionError(400, "bad_amount", "counted cash cannot be negative");
   await db.$transaction(async (tx) => {
     const shift = await lockShift(tx, input.shiftId);

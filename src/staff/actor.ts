@@ -33,6 +33,15 @@ export const AUTOMATION_ACTOR: Omit<Actor, "via"> = {
 
 const RANK: Record<StaffRole, number> = { cashier: 1, supervisor: 2, admin: 3 };
 
+/**
+ * The staff id of an action that needs a person (a cash desk action, a transfer): the automation token has no desk,
+ * no shift and no name to sign with, so it is refused with 403 staff_only; `what` names the action in the message.
+ */
+export function requireStaff(actor: Actor, what: string): number {
+  if (actor.staffId === null) throw new StaffActionError(403, "staff_only", `${what} by a signed-in member of staff, not by the automation token`);
+  return actor.staffId;
+}
+
 /** Roles are ranked: a supervisor may do what a cashier may, an admin what a supervisor may. */
 export function hasRole(actor: Actor, role: StaffRole): boolean {
   return RANK[actor.role] >= RANK[role];

@@ -1,7 +1,7 @@
 import { formatRubles } from "../../adapters/contract/index.ts";
 import type { Db } from "../db.ts";
 import type { Prisma, TransferStatus } from "../generated/prisma/client.ts";
-import { hasRole, StaffActionError, type ActionContext, type Actor } from "../staff/actor.ts";
+import { hasRole, requireStaff, StaffActionError, type ActionContext, type Actor } from "../staff/actor.ts";
 import { audit } from "../staff/audit.ts";
 import { checkEvidenceFiles, type EvidenceUpload } from "./evidence.ts";
 import { findPayments, lockPayment, resolvePayment, type PaymentFigures, type PaymentLookup } from "./payments.ts";
@@ -66,10 +66,7 @@ export interface TransferView {
 }
 
 /** A transfer needs a person: the automation token may neither file nor decide. */
-function requirePerson(actor: Actor): number {
-  if (actor.staffId === null) throw new StaffActionError(403, "staff_only", "transfers are filed and decided by signed-in members of staff, not by the automation token");
-  return actor.staffId;
-}
+const requirePerson = (actor: Actor): number => requireStaff(actor, "transfers are filed and decided");
 
 /** A supervisor or admin (a person); a cashier files but never decides. */
 function requireChecker(actor: Actor): number {
