@@ -1,4 +1,4 @@
-import { OFFICE_TIME_ZONE } from "../cashier/offices.ts";
+import { officeDay } from "../cashier/offices.ts";
 import type { Period } from "./reconciliation.ts";
 
 /** The longest period a report covers: a year, leap day included. */
@@ -26,7 +26,7 @@ export function periodProblem(period: Period, language: "en" | "ru" = "en"): str
 }
 
 /** Today in Vladivostok, YYYY-MM-DD. */
-export const officeToday = (now = new Date()) => now.toLocaleDateString("en-CA", { timeZone: OFFICE_TIME_ZONE });
+export const officeToday = (now = new Date()) => officeDay(now);
 
 /** The previous calendar month (Vladivostok): the month-end report's usual period. */
 export function previousMonth(now = new Date()): Period {
