@@ -47,7 +47,15 @@ const ZReportJson = z
         amount: RublesOut,
         status: z.string(),
         receivedAt: TimeOut,
-        storno: z.object({ reason: z.string(), afterClose: z.boolean(), at: TimeOut, by: z.string() }).nullable(),
+        storno: z
+          .object({
+            reason: z.string(),
+            afterClose: z.boolean(),
+            at: TimeOut,
+            by: z.string(),
+            amount: RublesOut.meta({ description: "what the storno took back: the sum less what an approved transfer moved away" }),
+          })
+          .nullable(),
       }),
     ),
   })
@@ -105,7 +113,13 @@ function zReportJson(report: ZReport): z.input<typeof ZReportJson> {
       amount: formatRubles(line.amountKopecks),
       status: line.status,
       receivedAt: line.receivedAt.toISOString(),
-      storno: line.storno && { ...line.storno, at: line.storno.at.toISOString() },
+      storno: line.storno && {
+        reason: line.storno.reason,
+        afterClose: line.storno.afterClose,
+        at: line.storno.at.toISOString(),
+        by: line.storno.by,
+        amount: formatRubles(line.storno.amountKopecks),
+      },
     })),
   };
 }

@@ -48,7 +48,8 @@ export interface ShiftPaymentLine {
   amountKopecks: bigint;
   status: string;
   receivedAt: Date;
-  storno: { reason: string; afterClose: boolean; at: Date; by: string } | null;
+  /** `amountKopecks` is what the storno took back: the payment's sum less what an approved transfer had moved away. */
+  storno: { reason: string; afterClose: boolean; at: Date; by: string; amountKopecks: bigint } | null;
 }
 
 export interface ZReport {
@@ -87,6 +88,7 @@ interface LineRow {
   storno_after_close: boolean | null;
   storno_at: Date | null;
   storno_by: string | null;
+  storno_kopecks: string | null;
 }
 
 /** The payments of a shift, by receipt number, with their storno. Receipt numbers never used are not payments. */
@@ -94,11 +96,12 @@ async function shiftLines(db: Db | Prisma.TransactionClient, shiftId: number): P
   const rows = await db.$queryRaw<LineRow[]>`
     SELECT p.id::text AS payment_id, r.number AS receipt_number, p.account_number, p.amount_kopecks::text AS amount_kopecks,
       p.status::text AS status, p.received_at, st.reason AS storno_reason, st.after_close AS storno_after_close,
-      st.created_at AS storno_at, su.full_name AS storno_by
+      st.created_at AS storno_at, su.full_name AS storno_by, rv.amount_kopecks::text AS storno_kopecks
     FROM cash_receipt r
     JOIN cash_desk d ON d.id = r.desk_id
     JOIN inbound_payment p ON p.channel = 'cashier' AND p.external_id = d.code || ':' || r.number
     LEFT JOIN cash_storno st ON st.payment_id = p.id
+    LEFT JOIN payment_reversal rv ON rv.id = st.reversal_id
     LEFT JOIN staff_user su ON su.id = st.staff_id
     WHERE r.shift_id = ${shiftId}
     ORDER BY r.number`;
@@ -109,18 +112,24 @@ async function shiftLines(db: Db | Prisma.TransactionClient, shiftId: number): P
     amountKopecks: BigInt(row.amount_kopecks),
     status: row.status,
     receivedAt: row.received_at,
-    storno: row.storno_reason === null ? null : { reason: row.storno_reason, afterClose: Boolean(row.storno_after_close), at: row.storno_at!, by: row.storno_by ?? "" },
+    storno:
+      row.storno_reason === null
+        ? null
+        : { reason: row.storno_reason, afterClose: Boolean(row.storno_after_close), at: row.storno_at!, by: row.storno_by ?? "", amountKopecks: BigInt(row.storno_kopecks ?? "0") },
   }));
 }
 
 function totals(lines: ShiftPaymentLine[]) {
-  const sum = (list: ShiftPaymentLine[]) => list.reduce((total, line) => total + line.amountKopecks, 0n);
+  const sum = (list: ShiftPaymentLine[], kopecks: (line: ShiftPaymentLine) => bigint) => list.reduce((total, line) => total + kopecks(line), 0n);
+  // A storno takes back what its reversal posted, which is less than the payment when a transfer moved part of it away:
+  // the drawer and the ledger then agree.
+  const stornoKopecks = (line: ShiftPaymentLine) => line.storno?.amountKopecks ?? 0n;
   const inShift = lines.filter((line) => line.storno && !line.storno.afterClose);
   const afterClose = lines.filter((line) => line.storno?.afterClose);
   return {
-    payments: { count: lines.length, sumKopecks: sum(lines) },
-    storno: { count: inShift.length, sumKopecks: sum(inShift) },
-    stornoAfterClose: { count: afterClose.length, sumKopecks: sum(afterClose) },
+    payments: { count: lines.length, sumKopecks: sum(lines, (line) => line.amountKopecks) },
+    storno: { count: inShift.length, sumKopecks: sum(inShift, stornoKopecks) },
+    stornoAfterClose: { count: afterClose.length, sumKopecks: sum(afterClose, stornoKopecks) },
   };
 }
 

@@ -23,7 +23,9 @@ export function stornoForm(actor: Actor, paymentId: bigint, back: StornoBack): H
 
 function lineStatus(line: ShiftPaymentLine): Html {
   if (!line.storno) return html`${PAYMENT_STATUS[line.status] ?? line.status}`;
-  return html`<span class="cancelled">АННУЛИРОВАН${line.storno.afterClose ? " после закрытия" : ""}</span><br>
+  // A transfer approved before the storno moved part of the money away: the storno took back only the rest.
+  const partly = line.storno.amountKopecks !== line.amountKopecks ? html` (возвращено ${money(line.storno.amountKopecks)})` : "";
+  return html`<span class="cancelled">АННУЛИРОВАН${line.storno.afterClose ? " после закрытия" : ""}${partly}</span><br>
     <span class="muted">${line.storno.reason} · ${line.storno.by} · ${officeTime(line.storno.at)}</span>`;
 }
 
@@ -107,7 +109,7 @@ export async function renderShift(deps: PageDeps, req: Request, res: Response, s
     ${linesTable(report.lines, actor, mayCancel, { to: "shift", shiftId })}
     ${afterClose.length > 0
       ? html`<h2>Аннулировано после закрытия смены</h2><table class="after-close"><tbody>${afterClose.map(
-          (line) => html`<tr><td>квитанция ${line.receiptNumber}</td><td>${line.accountNumber}</td><td class="num">${money(line.amountKopecks)}</td><td>${line.storno!.reason} · ${line.storno!.by} · ${officeTime(line.storno!.at)}</td></tr>`,
+          (line) => html`<tr><td>квитанция ${line.receiptNumber}</td><td>${line.accountNumber}</td><td class="num">${money(line.storno!.amountKopecks)}</td><td>${line.storno!.reason} · ${line.storno!.by} · ${officeTime(line.storno!.at)}</td></tr>`,
         )}</tbody></table>`
       : ""}
     <p class="no-print">

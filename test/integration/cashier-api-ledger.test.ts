@@ -3,6 +3,7 @@ import { cashierApi } from "../../src/api/cashier-routes.ts";
 import { DESKS } from "../../src/cashier/offices.ts";
 import { expectLedgerConsistent, startTestHub, waitUntilAllCredited, type TestHub } from "../support/test-hub.ts";
 import { AUTOMATION_TOKEN, expectDocumented, kopecks, staffApi } from "./cashier-api-client.ts";
+import { receipt } from "./transfers-client.ts";
 
 // A working day in every office through the API, then the books: each desk's cash ledger account holds, negated like
 // a clearing account, exactly the net takings its Z-reports show, and each Z-report's figures add up.
@@ -118,6 +119,34 @@ describe("a day at every desk", () => {
     const ownOffice = await api.expectStatus(200, "GET", "/api/cashier/shifts", starshiy);
     expect(new Set(ownOffice.shifts.map((shift: { office: string }) => shift.office))).toEqual(new Set(["vl-lugovaya"]));
     await api.expectStatus(403, "GET", "/api/cashier/shifts?office=ar-frunze", starshiy);
+    await expectLedgerConsistent(hub);
+  });
+
+  it("when part of a cash payment was transferred to the right account before its storno, then the storno, the Z-report and the close count only what was left, as the ledger does", async () => {
+    const [kassir1, starshiy] = await Promise.all([api.signIn("kassir1"), api.signIn("starshiy")]);
+    const desk = api.desk(kassir1);
+    const shift = await desk.open("vl-lugovaya-1", "0.00");
+    const before = await deskTakings("vl-lugovaya-1");
+    const paymentId = await desk.pay(shift, "100080", "1000.00");
+    await waitUntilAllCredited(hub);
+    // 400.00 of it belonged to 100081: filed by the cashier, approved by the supervisor.
+    const filed = await api.expectStatus(201, "POST", "/api/transfers", kassir1, {
+      payment: { paymentId },
+      to: "100081",
+      amount: "400.00",
+      reason: "плательщик ошибся в номере счёта, квитанция приложена",
+      evidence: [receipt()],
+    });
+    await api.expectStatus(200, "POST", `/api/transfers/${filed.id}/approve`, starshiy, { allowNegative: false });
+    await desk.storno(paymentId, "плательщик забрал деньги");
+
+    const report = await api.expectStatus(200, "GET", `/api/cashier/shifts/${shift}`, kassir1);
+    expectDocumented(cashierApi.routes.getShift, 200, report);
+    expect(report).toMatchObject({ payments: { count: 1, sum: "1000.00" }, storno: { count: 1, sum: "600.00" }, expectedCash: "400.00" });
+    expect(report.lines[0].storno).toMatchObject({ amount: "600.00" });
+    const closed = await desk.close(shift, "400.00");
+    expect(closed).toMatchObject({ expectedCash: "400.00", difference: "0.00" });
+    expect((await deskTakings("vl-lugovaya-1")) - before).toBe(40000n);
     await expectLedgerConsistent(hub);
   });
 });
