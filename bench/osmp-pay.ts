@@ -56,7 +56,9 @@ async function main(): Promise<number> {
   hub = await startHubProcess(
     port,
     // HUB_ROLE pinned: a shell with HUB_ROLE=server would leave nobody to credit and every drain would time out.
-    { DATABASE_URL, REDIS_URL, QUEUE_PREFIX, LOG_LEVEL: "warn", HUB_DEMO_DATA: "true", HUB_ROLE: "all", HUB_ADMIN_TOKEN: BENCH_ADMIN_TOKEN },
+    // NODE_ENV pinned: with DATABASE_URL set and no NODE_ENV the hub takes production rules, which refuse the
+    // bench's loopback OSMP requests.
+    { DATABASE_URL, REDIS_URL, QUEUE_PREFIX, LOG_LEVEL: "warn", HUB_DEMO_DATA: "true", HUB_ROLE: "all", HUB_ADMIN_TOKEN: BENCH_ADMIN_TOKEN, NODE_ENV: "development" },
     HUB_READY_TIMEOUT_MS,
   );
   progress("hub ready");

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { parseRubles } from "../adapters/contract/index.ts";
 import { DEFAULT_SMS_COMMISSION, parseSmsCommissionConfig } from "../adapters/sms3116/index.ts";
@@ -46,18 +47,92 @@ const percent = z
 /** QIWI's published source networks (PROTOCOLS.md §8): the qiwi profile's allowlist unless configured. */
 export const QIWI_SOURCE_NETWORKS = "79.142.16.0/20,91.232.230.0/23,195.189.100.0/22,91.213.51.0/24";
 
-const commaList = (fallback = "") =>
-  z
+const splitList = (text: string) => text.split(",").map((part) => part.trim()).filter((part) => part.length > 0);
+
+const commaList = (fallback = "") => z.string().default(fallback).transform(splitList);
+
+/** One entry of an address list: a bare address ("79.142.16.5", "::1") or a CIDR ("91.232.230.0/23"). */
+export type ParsedCidr = { ok: true; address: string; prefix: number; family: "ipv4" | "ipv6" } | { ok: false; reason: string };
+
+export function parseCidr(cidr: string): ParsedCidr {
+  const [address, bits, ...extra] = cidr.split("/");
+  const family = isIP(address ?? "");
+  if (family === 0) return { ok: false, reason: `"${cidr}" is not an IP address or CIDR` };
+  const longest = family === 4 ? 32 : 128;
+  // Decimal digits only: Number("") is 0 and Number("0x10") is 16, so "10.1.0.0/" would otherwise allow everyone.
+  if (extra.length > 0 || (bits !== undefined && !/^[0-9]{1,3}$/.test(bits)) || Number(bits ?? longest) > longest) {
+    return { ok: false, reason: `"${cidr}" has a bad prefix length` };
+  }
+  return { ok: true, address: address!, prefix: Number(bits ?? longest), family: family === 4 ? "ipv4" : "ipv6" };
+}
+
+/** A comma-separated list of addresses and CIDRs (a source allowlist); every entry that is neither is named. */
+const cidrList = (fallback = "") =>
+  commaList(fallback).superRefine((cidrs, ctx) => {
+    for (const cidr of cidrs) {
+      const parsed = parseCidr(cidr);
+      if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.reason });
+    }
+  });
+
+/** The names Express's "trust proxy" also takes for well-known ranges. */
+const TRUST_PROXY_NAMES = ["loopback", "linklocal", "uniquelocal"];
+
+/**
+ * Which proxies' X-Forwarded-For decides req.ip (and so every source allowlist): none (false), the nearest N hops,
+ * or the listed proxy addresses. Never `true`: that believes whatever X-Forwarded-For any caller sends.
+ */
+export type TrustProxy = false | number | string[];
+
+const trustProxy = z
   .string()
-  .default(fallback)
-  .transform((text) => text.split(",").map((part) => part.trim()).filter((part) => part.length > 0));
+  .default("false")
+  .transform((text, ctx): TrustProxy => {
+    const value = text.trim();
+    if (value.toLowerCase() === "false") return false;
+    if (value.toLowerCase() === "true") {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          "true is refused: it believes any X-Forwarded-For a caller sends, so anyone could pass a webhook allowlist; write the proxies' addresses (127.0.0.1 or 10.0.0.0/8, comma-separated) or their number in front of the hub (1)",
+      });
+      return z.NEVER;
+    }
+    if (/^[0-9]+$/.test(value)) {
+      const hops = Number(value);
+      if (hops >= 1 && Number.isSafeInteger(hops)) return hops;
+      ctx.addIssue({ code: "custom", message: "a hop count must be a positive integer; write false to trust no proxy" });
+      return z.NEVER;
+    }
+    const entries = splitList(value);
+    const wrong: string[] = [];
+    const everyone: string[] = [];
+    for (const entry of entries) {
+      if (TRUST_PROXY_NAMES.includes(entry)) continue;
+      const parsed = parseCidr(entry);
+      if (!parsed.ok) wrong.push(`"${entry}"`);
+      else if (parsed.prefix === 0) everyone.push(`"${entry}"`);
+    }
+    if (everyone.length > 0) {
+      ctx.addIssue({ code: "custom", message: `${everyone.join(", ")}: a /0 network trusts every address, as true would; list the proxies' own addresses` });
+      return z.NEVER;
+    }
+    if (wrong.length > 0 || entries.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${wrong.join(", ") || "an empty list"}: write false, a hop count, or proxy addresses/CIDRs (or ${TRUST_PROXY_NAMES.join(", ")}), comma-separated`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** The variables every channel profile has: allowlist, optional Basic credentials, limits, commission. */
 function profileSchema(prefix: string, defaults: { allowedIps?: string; minSum: string; maxSum: string }) {
   return {
-    [`${prefix}_ALLOWED_IPS`]: commaList(defaults.allowedIps ?? ""),
+    [`${prefix}_ALLOWED_IPS`]: cidrList(defaults.allowedIps ?? ""),
     [`${prefix}_BASIC_USER`]: z.string().optional(),
     [`${prefix}_BASIC_PASSWORD`]: z.string().optional(),
     [`${prefix}_MIN_SUM`]: rubles(defaults.minSum),
@@ -124,7 +199,8 @@ const notificationChannelSchema = {
 };
 
 const BaseEnv = z.object({
-  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  // Unset: resolved by resolveEnvironment (production when DATABASE_URL is set, development otherwise).
+  NODE_ENV: z.enum(["development", "production", "test"]).optional(),
   HUB_ROLE: z.enum(["all", "server", "worker"]).default("all"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("0.0.0.0"),
@@ -134,7 +210,9 @@ const BaseEnv = z.object({
   DATA_DIR: z.string().default(".data"),
   HUB_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   HUB_DEMO_DATA: z.enum(["true", "false"]).optional(),
-  TRUST_PROXY: z.string().default("false"),
+  TRUST_PROXY: trustProxy,
+  // GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` when set.
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default("payhub"),
   CREDIT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
@@ -187,8 +265,17 @@ export interface BankProfileConfig extends ProfileConfig<BankProfileName> {
   utcOffsetMinutes: number;
 }
 
+export type HubEnvironment = "development" | "production" | "test";
+
 export interface Config {
-  env: "development" | "production" | "test";
+  /**
+   * The rules in force, resolved (see resolveEnvironment): the development conveniences (the development admin
+   * token, demo staff, demo subscribers by default, loopback on webhook allowlists, a cookie without Secure) exist
+   * only outside production.
+   */
+  env: HubEnvironment;
+  /** Why `env` was chosen, for the start-up log line. */
+  envReason: string;
   role: "all" | "server" | "worker";
   port: number;
   /** A worker-only process serves GET /metrics (and /health/live) on this port; the other roles serve it on `port`. */
@@ -200,7 +287,10 @@ export interface Config {
   dataDir: string;
   adminToken: string;
   demoData: boolean;
-  trustProxy: string | boolean;
+  /** Express's "trust proxy" setting, in a form Express takes: false, a hop count, or proxy addresses/CIDRs. */
+  trustProxy: TrustProxy;
+  /** When set, GET /metrics (server and worker) answers only this bearer token. */
+  metricsToken: string | undefined;
   logLevel: string;
   queuePrefix: string;
   credit: { concurrency: number; attempts: number; backoffMs: number };
@@ -263,24 +353,51 @@ export interface BillingConfig {
 export const DEVELOPMENT_ADMIN_TOKEN = "payhub-development-admin-token";
 
 export class ConfigError extends Error {
-  constructor(public readonly problems: string[]) {
-    super(`payhub configuration is invalid:\n${problems.map((line) => `  - ${line}`).join("\n")}\nSee .env.example.`);
+  /** `why`: a line after the problems saying why the rules that found them apply. */
+  constructor(public readonly problems: string[], why?: string) {
+    super(`payhub configuration is invalid:\n${problems.map((line) => `  - ${line}`).join("\n")}\n${why ? `${why}\n` : ""}See .env.example.`);
     this.name = "ConfigError";
   }
 }
 
+/** Why production rules apply to a hub given DATABASE_URL but no NODE_ENV. */
+export const INFERRED_PRODUCTION_REASON =
+  "DATABASE_URL is set and NODE_ENV is not: production rules apply; set NODE_ENV=development to run a development hub on that database";
+
+/**
+ * The rules a hub runs under. NODE_ENV, when given, is used as is. Unset, the database decides: no DATABASE_URL
+ * means payhub's own local defaults (`npm start` on a laptop), so development; a DATABASE_URL means a deployment,
+ * and a deployment that forgot NODE_ENV gets production rules rather than the development conveniences.
+ */
+export function resolveEnvironment(nodeEnv: HubEnvironment | undefined, databaseUrl: string | undefined): { env: HubEnvironment; reason: string } {
+  if (nodeEnv !== undefined) return { env: nodeEnv, reason: `NODE_ENV=${nodeEnv}` };
+  if (databaseUrl !== undefined) return { env: "production", reason: INFERRED_PRODUCTION_REASON };
+  return { env: "development", reason: "NODE_ENV and DATABASE_URL are not set: development rules apply on the local PostgreSQL and Redis" };
+}
+
+/** What production needs that development supplies itself, read from the given variables. */
+function productionRequirements(given: Record<string, string | undefined>): string[] {
+  const token = given.HUB_ADMIN_TOKEN;
+  if (token === undefined) return ["HUB_ADMIN_TOKEN: required in production (a random string of at least 16 characters)"];
+  if (token === DEVELOPMENT_ADMIN_TOKEN) return ["HUB_ADMIN_TOKEN: the published development token is refused in production (a random string of at least 16 characters)"];
+  return [];
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable (as `KEY=` in an env file) means "not set", never an empty secret or an empty password.
-  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== "")) as Record<string, string>;
   const parsed = EnvSchema.safeParse(given);
+  // Resolved from the given values, so that a start-up refused for another variable names production's needs too.
+  const nodeEnv = BaseEnv.shape.NODE_ENV.safeParse(given.NODE_ENV).data;
+  const mode = resolveEnvironment(nodeEnv, given.DATABASE_URL);
+  const productionNeeds = mode.env === "production" ? productionRequirements(given) : [];
+  // Production that was not asked for by name says why it applies.
+  const why = productionNeeds.length > 0 && nodeEnv === undefined ? mode.reason : undefined;
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+    throw new ConfigError([...parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`), ...productionNeeds], why);
   }
   const values = parsed.data as Record<string, unknown> & z.infer<typeof BaseEnv>;
-  const problems: string[] = [];
-  if (values.NODE_ENV === "production" && !values.HUB_ADMIN_TOKEN) {
-    problems.push("HUB_ADMIN_TOKEN: required in production (a random string of at least 16 characters)");
-  }
+  const problems: string[] = [...productionNeeds];
 
   const readProfile = <Name extends string>(prefix: string, name: Name): ProfileConfig<Name> => {
     const user = values[`${prefix}_BASIC_USER`] as string | undefined;
@@ -347,11 +464,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const billingSecret = values.BILLING_WEBHOOK_SECRET;
   if (billingUrl !== undefined && billingSecret === undefined) problems.push("BILLING_WEBHOOK_SECRET: required when BILLING_WEBHOOK_URL is set (at least 16 characters)");
   if (values.CASHIER_MIN_SUM > values.CASHIER_MAX_SUM) problems.push("CASHIER_MIN_SUM: must not exceed CASHIER_MAX_SUM");
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError(problems, why);
 
-  const trustProxy = values.TRUST_PROXY === "true" ? true : values.TRUST_PROXY === "false" ? false : values.TRUST_PROXY;
+  const development = mode.env !== "production";
   return {
-    env: values.NODE_ENV,
+    env: mode.env,
+    envReason: mode.reason,
     role: values.HUB_ROLE,
     port: values.PORT,
     workerMetricsPort: values.WORKER_METRICS_PORT,
@@ -359,10 +477,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: values.DATABASE_URL,
     redisUrl: values.REDIS_URL,
     dataDir: values.DATA_DIR,
+    // Production refused to start without its own token (productionRequirements).
     adminToken: values.HUB_ADMIN_TOKEN ?? DEVELOPMENT_ADMIN_TOKEN,
     // Demo subscribers on an empty database: by default everywhere but production, where fake accounts have no place.
-    demoData: values.HUB_DEMO_DATA === undefined ? values.NODE_ENV !== "production" : values.HUB_DEMO_DATA === "true",
-    trustProxy,
+    demoData: values.HUB_DEMO_DATA === undefined ? development : values.HUB_DEMO_DATA === "true",
+    trustProxy: values.TRUST_PROXY,
+    metricsToken: values.METRICS_TOKEN,
     logLevel: values.LOG_LEVEL,
     queuePrefix: values.QUEUE_PREFIX,
     credit: { concurrency: values.CREDIT_CONCURRENCY, attempts: values.CREDIT_ATTEMPTS, backoffMs: values.CREDIT_BACKOFF_MS },
@@ -381,7 +501,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sessionTtlMinutes: values.STAFF_SESSION_TTL_MINUTES,
       lockoutAttempts: values.STAFF_LOCKOUT_ATTEMPTS,
       lockoutMinutes: values.STAFF_LOCKOUT_MINUTES,
-      cookieSecure: values.STAFF_COOKIE_SECURE === undefined ? values.NODE_ENV === "production" : values.STAFF_COOKIE_SECURE === "true",
+      cookieSecure: values.STAFF_COOKIE_SECURE === undefined ? !development : values.STAFF_COOKIE_SECURE === "true",
       demoPassword: values.STAFF_DEMO_PASSWORD,
     },
     cashier: { minKopecks: values.CASHIER_MIN_SUM, maxKopecks: values.CASHIER_MAX_SUM },

@@ -113,6 +113,10 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
       clearTimeout(timer);
     }
   };
+  log.info({ env: config.env }, `payhub runs with ${config.env} rules (${config.envReason})`);
+  if (config.env === "production" && config.metricsToken === undefined) {
+    log.warn("GET /metrics is open to anyone who reaches this port: restrict it at the proxy or set METRICS_TOKEN");
+  }
   try {
     const onIdleError = (error: Error) => log.warn({ err: error.message }, "an idle PostgreSQL connection failed; the pool replaces it");
     const { db, pool } = createDatabase(urls.databaseUrl, 20, onIdleError);
@@ -214,7 +218,7 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
       metricsApp.get("/health/live", (_req, res) => {
         res.json({ status: "live", role: "worker" });
       });
-      metricsApp.get("/metrics", metricsRoute(services));
+      metricsApp.get("/metrics", metricsRoute(services, config.metricsToken));
       server = await new Promise<Server>((resolve, reject) => {
         const listening = metricsApp.listen(config.workerMetricsPort, config.host, () => resolve(listening));
         listening.once("error", reject);

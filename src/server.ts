@@ -55,7 +55,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(postgres && redisOk ? 200 : 503).json({ status: postgres && redisOk ? "ready" : "not ready", postgres, redis: redisOk });
   });
 
-  app.get("/metrics", metricsRoute(deps.services));
+  app.get("/metrics", metricsRoute(deps.services, config.metricsToken));
 
   // The staff pages: sign-in, the cash desk, Z-reports, administration (src/pages).
   app.use(pagesRoutes(config, db, deps.intake, deps.services));

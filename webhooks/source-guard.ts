@@ -1,5 +1,6 @@
 import { BlockList, isIP } from "node:net";
 import { secretsEqual } from "../adapters/contract/index.ts";
+import { parseCidr } from "../src/config.ts";
 
 /** A source-IP allowlist from CIDRs ("91.232.230.0/23", "::1/128", or a bare address). */
 export interface IpAllowlist {
@@ -14,15 +15,9 @@ export function createIpAllowlist(cidrs: string[], allowLoopback: boolean, anyWh
   if (anyWhenEmpty && cidrs.length === 0) return { allows: () => true };
   const list = new BlockList();
   for (const cidr of cidrs) {
-    const [address, bits, ...extra] = cidr.split("/");
-    const family = isIP(address ?? "");
-    if (family === 0) throw new Error(`"${cidr}" is not an IP address or CIDR`);
-    const type = family === 4 ? "ipv4" : "ipv6";
-    // Decimal digits only: Number("") is 0 and Number("0x10") is 16, so "10.1.0.0/" would otherwise allow everyone.
-    if (extra.length > 0 || (bits !== undefined && !/^[0-9]{1,3}$/.test(bits))) throw new Error(`"${cidr}" has a bad prefix length`);
-    const prefix = bits === undefined ? (family === 4 ? 32 : 128) : Number(bits);
-    if (prefix > (family === 4 ? 32 : 128)) throw new Error(`"${cidr}" has a bad prefix length`);
-    list.addSubnet(address!, prefix, type);
+    const parsed = parseCidr(cidr);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    list.addSubnet(parsed.address, parsed.prefix, parsed.family);
   }
   if (allowLoopback) {
     list.addSubnet("127.0.0.0", 8, "ipv4");

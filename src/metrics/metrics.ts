@@ -1,5 +1,6 @@
 import type { Request, Response } from "express";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { secretsEqual } from "../../adapters/contract/index.ts";
 import type { Db } from "../db.ts";
 import type { QueueCounts } from "../queue/job-state.ts";
 import { queueHealth, type HubQueues } from "./queue-health.ts";
@@ -105,8 +106,19 @@ export interface HubServices {
   billingEnabled: boolean;
 }
 
-/** GET /metrics: Prometheus text exposition of this hub's registry. */
-export const metricsRoute = (services: HubServices) => async (_req: Request, res: Response): Promise<void> => {
+/**
+ * GET /metrics: Prometheus text exposition of this hub's registry. With a token (METRICS_TOKEN) only a scrape that
+ * sends `Authorization: Bearer <token>` (compared in constant time) is answered; any other gets 401.
+ */
+export const metricsRoute = (services: HubServices, token: string | undefined) => async (req: Request, res: Response): Promise<void> => {
+  if (token !== undefined) {
+    const sent = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+    if (sent === undefined || !secretsEqual(sent, token)) {
+      req.log?.warn({ ip: req.ip }, "GET /metrics refused: missing or wrong METRICS_TOKEN");
+      res.status(401).set("WWW-Authenticate", 'Bearer realm="payhub metrics"').type("text/plain").send("send Authorization: Bearer <METRICS_TOKEN>\n");
+      return;
+    }
+  }
   const text = await services.metrics.render(services.db, services.queues);
   res.type(services.metrics.registry.contentType).send(text);
 };

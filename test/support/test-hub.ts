@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { startHub, type RunningHub } from "../../src/hub.ts";
-import { createLogger } from "../../src/log.ts";
+import { createLogger, type Logger } from "../../src/log.ts";
 import { checkLedger } from "../../src/ledger/ledger-accounts.ts";
 import { createDatabaseFromTemplate, dropDatabase, REDIS_URL } from "./services.ts";
 
@@ -37,13 +37,17 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${process.pid}_${randomBytes(4).toString("hex")}`;
 }
 
-/** A whole hub (server, worker and sweeper unless HUB_ROLE says otherwise) on its own database and queue prefix. */
-export async function startTestHub(env: Record<string, string> = {}): Promise<TestHub> {
+/**
+ * A whole hub (server, worker and sweeper unless HUB_ROLE says otherwise) on its own database and queue prefix. An
+ * empty value in `env` means unset, as in an env file: NODE_ENV "" leaves the rules to DATABASE_URL, and
+ * DATABASE_URL "" runs the hub as on local defaults (it still uses its own database). `log` receives its log lines.
+ */
+export async function startTestHub(env: Record<string, string> = {}, log?: Logger): Promise<TestHub> {
   const databaseName = uniqueName("payhub_t");
   const databaseUrl = await createDatabaseFromTemplate(databaseName);
-  const redisUrl = env.REDIS_URL ?? REDIS_URL;
+  const redisUrl = env.REDIS_URL || REDIS_URL;
   const config = loadConfig(testEnvironment({ DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: uniqueName("t"), ...env }));
-  const hub = await startHub(config, createLogger(config.logLevel), { databaseUrl, redisUrl });
+  const hub = await startHub(config, log ?? createLogger(config.logLevel), { databaseUrl, redisUrl });
   return {
     url: `http://127.0.0.1:${hub.port}`,
     hub,
