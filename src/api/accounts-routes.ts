@@ -4,7 +4,7 @@ import { getAccount } from "../accounts/get-account.ts";
 import { upsertAccount } from "../accounts/upsert-account.ts";
 import type { Db } from "../db.ts";
 
-/** GET /api/accounts/:number and PUT /api/accounts/:number. */
+/** GET /api/accounts/:number and PUT /api/accounts/:number (the body is read and checked by apiInput, api-input.ts). */
 export function accountsRoutes(db: Db): Router {
   const router = express.Router();
 
@@ -16,7 +16,7 @@ export function accountsRoutes(db: Db): Router {
     res.json(account);
   });
 
-  router.put("/:number", express.json({ limit: "32kb" }), async (req: Request, res: Response) => {
+  router.put("/:number", async (req: Request, res: Response) => {
     const number = AccountNumber.safeParse(req.params.number);
     if (!number.success) return res.status(400).json({ error: "bad_account_number", message: number.error.issues[0]?.message });
     const input = AccountInput.safeParse(req.body ?? {});

@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type Router } from "express";
 import { z } from "zod";
 import type { StaffRole } from "../generated/prisma/client.ts";
+import { MAX_BIG_ID, MAX_INT_ID } from "../http/hostile-input.ts";
 import type { Actor } from "../staff/actor.ts";
 import { apiError, requireRole } from "../staff/http-auth.ts";
 
@@ -23,14 +24,19 @@ export const TimeOut = z.iso.datetime();
 /** A database id out: a string (JSON has no 64-bit integers). */
 export const IdOut = z.string().regex(/^[1-9][0-9]*$/).meta({ description: "an id, as a string" });
 
-/** A 32-bit id in a path or body: digits, as every id is shown. */
-export const IntId = z
-  .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be an id: a string of digits") })
-  .regex(/^[1-9][0-9]{0,9}$/, "must be an id: a string of digits")
-  .refine((text) => Number(text) <= 2_147_483_647, "no such id")
-  .transform(Number);
-/** A 64-bit id (payments). */
-export const BigId = z.string().regex(/^[1-9][0-9]{0,18}$/, "must be an id: a string of digits").transform((text) => BigInt(text));
+/** An id as text: digits, at most `max` (beyond it PostgreSQL would fail on the cast, not answer "none"). */
+const idText = (max: bigint) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be an id: a string of digits") })
+    .regex(new RegExp(`^[1-9][0-9]{0,${String(max).length - 1}}$`), { message: "must be an id: a string of digits", abort: true })
+    .refine((text) => BigInt(text) <= max, `must be an id from 1 to ${max}`);
+
+/** A 32-bit id in a path, query or body: digits, as every id is shown. */
+export const IntId = idText(BigInt(MAX_INT_ID)).transform(Number);
+/** A 64-bit id (payments, postings, notifications). */
+export const BigId = idText(MAX_BIG_ID).transform((text) => BigInt(text));
+/** A 64-bit id kept as its text (a lookup that reads text fields): checked as BigId is. */
+export const BigIdText = idText(MAX_BIG_ID);
 
 /** The usual refusals, for specs to list. */
 export const refusals = {
@@ -47,6 +53,15 @@ export interface ResponseSpec {
   schema?: z.ZodType;
 }
 
+/** A body larger than the API's 16 kB (src/api/api-input.ts reads it): a route that takes files. */
+export interface BodyLimit {
+  bytes: number;
+  /** Fields that may hold more than MAX_TEXT_LENGTH characters, as "evidence.*.data" (src/http/hostile-input.ts). */
+  longText?: readonly string[];
+  /** Said with the 413 too_large: what to send instead. */
+  tooLarge?: string;
+}
+
 export interface RouteSpec {
   method: "get" | "post" | "put" | "delete";
   /** Relative to the group's base, Express style: /shifts/:id. */
@@ -58,6 +73,8 @@ export interface RouteSpec {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
+  /** Only for a body over the API's 16 kB; every body is read and checked by apiInput before the route. */
+  bodyLimit?: BodyLimit;
   responses: Record<number, ResponseSpec>;
 }
 
@@ -91,7 +108,7 @@ export const reply = <const C extends number, B>(status: C, body: B): { status: 
 export type Handler<S extends RouteSpec> = (input: HandlerInput<S>) => Promise<Reply<S>>;
 
 /** "body.shiftId: is required; body.amount: …": every issue, with the field it is about. */
-function issuesMessage(error: z.ZodError, where: string): string {
+export function issuesMessage(error: z.ZodError, where: string): string {
   return error.issues.map((issue) => `${[where, ...issue.path].join(".")}: ${issue.message}`).join("; ");
 }
 
@@ -102,22 +119,29 @@ function parsePart(schema: z.ZodType | undefined, value: unknown, where: string)
 }
 
 /**
- * The group's Express router: every spec mounted in the group's order, with its role check, JSON body parser and
- * zod validation (400 bad_request naming each field) before its handler. A StaffActionError thrown by the core is
- * answered with its status and code; anything else goes to the app's error handler. The handler map must name every
- * route of the group (checked by the compiler).
+ * The group's Express router: every spec mounted in the group's order, with its role check and zod validation (400
+ * bad_request naming each field) before its handler. The body was read and checked for NUL and over-long strings by
+ * apiInput (src/api/api-input.ts), mounted in front of every group. A StaffActionError thrown by the core is answered
+ * with its status and code; anything else goes to the app's error handler. The handler map must name every route of
+ * the group (checked by the compiler). `refused` hears every validation refusal before it is answered.
  */
-export function groupRouter<S extends Record<string, RouteSpec>>(group: RouteGroup<S>, handlers: { [K in keyof S]: Handler<NoInfer<S>[K]> }, router: Router = express.Router()): Router {
+export function groupRouter<S extends Record<string, RouteSpec>>(
+  group: RouteGroup<S>,
+  handlers: { [K in keyof S]: Handler<NoInfer<S>[K]> },
+  router: Router = express.Router(),
+  options: { refused?: (req: Request, message: string) => Promise<void> } = {},
+): Router {
   for (const [name, spec] of Object.entries(group.routes) as [keyof S & string, S[keyof S]][]) {
     const handler = handlers[name] as unknown as Handler<RouteSpec>;
     const guards = spec.auth === "public" ? [] : [requireRole(spec.auth)];
-    const bodyParser = spec.body ? [express.json({ limit: "16kb" })] : [];
-    router[spec.method](spec.path, ...guards, ...bodyParser, async (req: Request, res: Response) => {
+    router[spec.method](spec.path, ...guards, async (req: Request, res: Response) => {
       const parts = [parsePart(spec.params, req.params, "path"), parsePart(spec.query, req.query, "query"), parsePart(spec.body, req.body ?? {}, "body")];
       const problems = parts.flatMap((part) => (part.ok ? [] : [part.message]));
       if (problems.length > 0) {
+        const message = problems.join("; ");
         req.log.warn({ path: req.path, problems }, "API request refused: invalid input");
-        return void res.status(400).json({ error: "bad_request", message: problems.join("; ") });
+        await options.refused?.(req, message);
+        return void res.status(400).json({ error: "bad_request", message });
       }
       const [params, query, body] = parts.map((part) => (part.ok ? part.data : undefined));
       try {

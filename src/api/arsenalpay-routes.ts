@@ -12,11 +12,12 @@ const LinkRequest = z.object({
 
 /**
  * POST /api/arsenalpay/links: the personal account's "Пополнить разово" button. payhub signs the ArsenalPay widget
- * link; the money is recorded when ArsenalPay's `payment` callback arrives (the link itself moves nothing).
+ * link; the money is recorded when ArsenalPay's `payment` callback arrives (the link itself moves nothing). The body is
+ * read and checked by apiInput (api-input.ts).
  */
 export function arsenalpayRoutes(config: Config, db: Db): Router {
   const router = express.Router();
-  router.post("/links", express.json({ limit: "8kb" }), async (req: Request, res: Response) => {
+  router.post("/links", async (req: Request, res: Response) => {
     const { widgetKey, widgetId, minKopecks, maxKopecks } = config.arsenalpay;
     if (!widgetKey || !widgetId) {
       return res.status(503).json({ error: "not_configured", message: "set ARSENALPAY_WIDGET_KEY and ARSENALPAY_WIDGET_ID to build payment links" });

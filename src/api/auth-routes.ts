@@ -1,11 +1,12 @@
-import express, { type Router } from "express";
+import express, { type Request, type Router } from "express";
 import { z } from "zod";
 import type { Config } from "../config.ts";
 import type { Db } from "../db.ts";
 import { StaffActionError } from "../staff/actor.ts";
 import { audit } from "../staff/audit.ts";
 import { actionContext, authenticateApi } from "../staff/http-auth.ts";
-import { revokeSession, signIn } from "../staff/sessions.ts";
+import { auditRefusedSignIn, revokeSession, signIn } from "../staff/sessions.ts";
+import { apiInput } from "./api-input.ts";
 import { defineGroup, ErrorBody, groupRouter, refusals, reply, TimeOut } from "./api-registry.ts";
 
 export const authApi = defineGroup({
@@ -50,6 +51,14 @@ export const authApi = defineGroup({
 /** POST /api/auth/tokens (sign in for a bearer token), DELETE /api/auth/tokens/current. Mounted before the API's authentication. */
 export function authRoutes(config: Config, db: Db): Router {
   const router = express.Router();
+  // Every sign-in attempt is audited, one refused for its input too (a NUL in the login, a missing password).
+  const refused = async (req: Request, message: string) => {
+    if (req.method !== "POST" || req.path !== authApi.routes.signIn.path) return;
+    const login = (req.body as { login?: unknown } | undefined)?.login;
+    await auditRefusedSignIn(db, { login, kind: "bearer", ip: req.ip ?? "", requestId: req.id }, message);
+  };
+  // Mounted before the API's authentication, so it checks its own input as apiInput does for the rest of /api.
+  router.use(apiInput({ refused }));
   // Signing out needs the token it revokes: this route authenticates itself.
   router.delete(authApi.routes.signOut.path, authenticateApi(db, config.adminToken));
   return groupRouter(
@@ -76,5 +85,6 @@ export function authRoutes(config: Config, db: Db): Router {
       },
     },
     router,
+    { refused },
   );
 }

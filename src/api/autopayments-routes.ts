@@ -83,7 +83,8 @@ const apiUnavailable = (res: Response, error: ArsenalpayApiError) =>
 /**
  * /api/autopayments: the personal account's "Пополнять ежемесячно" (PROTOCOLS.md §3). payhub records each
  * autopayment, links ArsenalPay's recurring `payment` callbacks to it (accept-payment.ts), and lists and cancels the
- * subscription at ArsenalPay's REST API when ARSENALPAY_CLIENT_ID and ARSENALPAY_CLIENT_SECRET are set.
+ * subscription at ArsenalPay's REST API when ARSENALPAY_CLIENT_ID and ARSENALPAY_CLIENT_SECRET are set. Bodies are
+ * read and checked by apiInput (api-input.ts).
  */
 export function autopaymentsRoutes(config: Config, db: Db): Router {
   const router = express.Router();
@@ -91,7 +92,7 @@ export function autopaymentsRoutes(config: Config, db: Db): Router {
   // One client for the hub's life: its access token is shared by every request.
   const api = apiClientId && apiClientSecret ? createArsenalpayApiClient({ baseUrl: apiUrl, clientId: apiClientId, clientSecret: apiClientSecret }) : undefined;
 
-  router.post("/", express.json({ limit: "8kb" }), async (req: Request, res: Response) => {
+  router.post("/", async (req: Request, res: Response) => {
     const input = CreateRequest.safeParse(req.body ?? {});
     if (!input.success) return res.status(400).json({ error: "bad_request", message: input.error.issues.map((issue) => issue.message).join("; ") });
     const amount = parseRubles(input.data.amount);

@@ -6,8 +6,8 @@ import type { InboundPayment } from "../generated/prisma/client.ts";
 import type { DispatchCredit } from "../payments/accept-payment.ts";
 import { retryPayment } from "../payments/retry-payment.ts";
 import { actionContext } from "../staff/http-auth.ts";
+import { BigId, issuesMessage } from "./api-registry.ts";
 
-const PaymentId = z.string().regex(/^[1-9][0-9]{0,18}$/, "a payment id is a positive whole number").transform((text) => BigInt(text));
 const ListQuery = z.object({
   status: z.enum(["accepted", "credited", "failed"]).optional(),
   account: z.string().regex(ACCOUNT_NUMBER_FORMAT).optional(),
@@ -35,13 +35,18 @@ function paymentJson(payment: InboundPayment) {
   };
 }
 
+/** A refusal as the registry's routes answer it: 400 bad_request, each issue with the field it is about. */
+function badRequest(res: Response, error: z.ZodError, where: string) {
+  res.status(400).json({ error: "bad_request", message: issuesMessage(error, where) });
+}
+
 /** GET /api/payments, GET /api/payments/:id, POST /api/payments/:id/retry. */
 export function paymentsRoutes(db: Db, pool: SqlPool, dispatchCredit: DispatchCredit): Router {
   const router = express.Router();
 
   router.get("/", async (req: Request, res: Response) => {
     const query = ListQuery.safeParse(req.query);
-    if (!query.success) return res.status(400).json({ error: "bad_query", message: query.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ") });
+    if (!query.success) return badRequest(res, query.error, "query");
     const payments = await db.inboundPayment.findMany({
       where: { status: query.data.status, accountNumber: query.data.account },
       orderBy: { id: "desc" },
@@ -51,8 +56,8 @@ export function paymentsRoutes(db: Db, pool: SqlPool, dispatchCredit: DispatchCr
   });
 
   router.get("/:id", async (req: Request, res: Response) => {
-    const id = PaymentId.safeParse(req.params.id);
-    if (!id.success) return res.status(400).json({ error: "bad_payment_id", message: id.error.issues[0]?.message });
+    const id = BigId.safeParse(req.params.id);
+    if (!id.success) return badRequest(res, id.error, "path.id");
     const payment = await db.inboundPayment.findUnique({ where: { id: id.data }, include: { postings: { include: { entries: { include: { ledgerAccount: true } } } }, reversals: true } });
     if (!payment) return res.status(404).json({ error: "payment_not_found", message: `no payment ${id.data}` });
     res.json({
@@ -77,8 +82,8 @@ export function paymentsRoutes(db: Db, pool: SqlPool, dispatchCredit: DispatchCr
   });
 
   router.post("/:id/retry", async (req: Request, res: Response) => {
-    const id = PaymentId.safeParse(req.params.id);
-    if (!id.success) return res.status(400).json({ error: "bad_payment_id", message: id.error.issues[0]?.message });
+    const id = BigId.safeParse(req.params.id);
+    if (!id.success) return badRequest(res, id.error, "path.id");
     const result = await retryPayment({ pool, db, dispatchCredit }, actionContext(req), id.data);
     if (result === "not-found") return res.status(404).json({ error: "payment_not_found", message: `no payment ${id.data}` });
     if (result === "not-failed") return res.status(409).json({ error: "payment_not_failed", message: `payment ${id.data} has not failed: only a failed payment can be retried` });

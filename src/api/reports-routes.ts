@@ -5,7 +5,7 @@ import type { Db } from "../db.ts";
 import { csvFileName, reconciliationCsv } from "../reports/reconciliation-csv.ts";
 import { reconciliationReport, type Figure, type Period, type ReconciliationReport } from "../reports/reconciliation.ts";
 import { MAX_PERIOD_DAYS, periodProblem } from "../reports/period.ts";
-import { defineGroup, groupRouter, refusals, reply, RublesOut, TimeOut } from "./api-registry.ts";
+import { defineGroup, groupRouter, issuesMessage, refusals, reply, RublesOut, TimeOut } from "./api-registry.ts";
 
 const { 400: badRequest, 401: unauthorized, 403: forbidden } = refusals;
 
@@ -156,7 +156,7 @@ export function reportsRoutes(db: Db): Router {
   router[csv.method](csv.path, async (req: Request, res: Response) => {
     const parsed = csv.query.safeParse(req.query);
     if (!parsed.success) {
-      return void res.status(400).json({ error: "bad_request", message: parsed.error.issues.map((issue) => `${["query", ...issue.path].join(".")}: ${issue.message}`).join("; ") });
+      return void res.status(400).json({ error: "bad_request", message: issuesMessage(parsed.error, "query") });
     }
     await sendReconciliationCsv(db, parsed.data, res);
   });

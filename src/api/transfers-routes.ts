@@ -1,4 +1,4 @@
-import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import type { Router } from "express";
 import { z } from "zod";
 import { formatRubles } from "../../adapters/contract/index.ts";
 import type { Config } from "../config.ts";
@@ -9,15 +9,15 @@ import { actionContext } from "../staff/http-auth.ts";
 import { contentDisposition, EVIDENCE_MAX_BYTES, EVIDENCE_MAX_FILES, EVIDENCE_TYPES } from "../transfers/evidence.ts";
 import { findPayments, lookupFromFields, type PaymentFigures } from "../transfers/payments.ts";
 import { approveTransfer, evidenceFile, fileTransfer, getTransfer, listTransfers, rejectTransfer, reverseTransfer, type TransferView } from "../transfers/transfers.ts";
-import { defineGroup, groupRouter, IdOut, IntId, refusals, reply, RublesOut, TimeOut } from "./api-registry.ts";
+import { BigId, BigIdText, defineGroup, groupRouter, IdOut, IntId, refusals, reply, RublesOut, TimeOut } from "./api-registry.ts";
 import { AccountField, requiredAs, rublesField } from "./request-fields.ts";
 
 const { 400: badRequest, 401: unauthorized, 403: forbidden, 404: notFound, 409: conflict } = refusals;
 
 /**
  * POST /api/transfers carries the evidence as base64 in JSON (no multipart dependency): one 5 MB file is about
- * 6.7 MB of base64, so the body may be up to 8 MB: one full-size file or several smaller ones. Every other route
- * keeps the registry's 16 kB.
+ * 6.7 MB of base64, so the body may be up to 8 MB: one full-size file or several smaller ones (the spec's bodyLimit,
+ * read by apiInput). Every other route keeps the API's 16 kB.
  */
 export const TRANSFER_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 const BASE64_MAX_CHARS = Math.ceil(EVIDENCE_MAX_BYTES / 3) * 4;
@@ -28,7 +28,7 @@ const TransferIdParams = z.object({ id: IntId });
 const Staff = z.object({ login: z.string(), fullName: z.string() });
 
 const LookupFields = {
-  paymentId: z.string().optional().meta({ description: "the hub's payment id" }),
+  paymentId: BigIdText.optional().meta({ description: "the hub's payment id" }),
   channel: z.string().optional().meta({ description: "with externalId: the channel, as osmp:qiwi or cashier", examples: ["osmp:qiwi"] }),
   externalId: z.string().optional().meta({ description: "with channel: the channel's id of the payment (the receipt's transaction number)" }),
   account: z.string().optional().meta({ description: "with date and amount: the account the payer paid into" }),
@@ -172,6 +172,7 @@ export const transfersApi = defineGroup({
         `Evidence: 1 to ${EVIDENCE_MAX_FILES} files, PNG, JPEG or PDF (checked by their first bytes, not only the declared type), at most 5 MB each, as base64 in JSON; the whole body is at most 8 MB (413 too_large).`,
       ].join(" "),
       auth: "cashier",
+      bodyLimit: { bytes: TRANSFER_BODY_LIMIT_BYTES, longText: ["evidence.*.data"], tooLarge: "send one 5 MB file or several smaller ones per request" },
       body: z.object({
         payment: z.object(LookupFields, { error: requiredAs("an object naming the payment") }).meta({ description: lookupDescription }),
         to: AccountField.meta({ description: "the account the money should have gone to", examples: ["100081"] }),
@@ -197,7 +198,7 @@ export const transfersApi = defineGroup({
       query: z.object({
         status: z.enum(["pending", "approved", "rejected", "reversed"]).optional(),
         account: z.string().regex(/^[0-9]{1,12}$/, "must be 1 to 12 digits").optional().meta({ description: "either side of the transfer" }),
-        paymentId: z.string().regex(/^[1-9][0-9]{0,18}$/, "must be an id").optional(),
+        paymentId: BigId.optional(),
         limit: z.coerce.number().int().min(1).max(500).default(100),
       }),
       responses: { 200: { description: "the requests", schema: z.object({ transfers: z.array(TransferJson) }) }, 400: badRequest, 401: unauthorized },
@@ -259,23 +260,8 @@ export const transfersApi = defineGroup({
   },
 });
 
-/** The large body parser of POST /api/transfers, with its refusal in the API's words. */
-function evidenceBodyParser() {
-  const parse = express.json({ limit: TRANSFER_BODY_LIMIT_BYTES });
-  return (req: Request, res: Response, next: NextFunction) =>
-    parse(req, res, (error?: unknown) => {
-      if ((error as { type?: string } | undefined)?.type === "entity.too.large") {
-        return void res.status(413).json({ error: "too_large", message: `the request is over ${TRANSFER_BODY_LIMIT_BYTES} bytes: send one 5 MB file or several smaller ones per request` });
-      }
-      next(error);
-    });
-}
-
 /** Mis-sent payment transfers (maker-checker): /api/transfers. The rules are the core's (src/transfers). */
 export function transfersRoutes(_config: Config, db: Db, _intake: IntakeDeps): Router {
-  const router = express.Router();
-  // Runs before the registry's 16 kB parser, which then finds the body read and leaves it.
-  router.post("/", evidenceBodyParser());
   const found = async (id: number) => {
     const transfer = await getTransfer(db, id);
     if (!transfer) throw new StaffActionError(404, "transfer_not_found", `no transfer request ${id}`);
@@ -296,7 +282,7 @@ export function transfersRoutes(_config: Config, db: Db, _intake: IntakeDeps): R
         return reply(201, transferJson(transfer));
       },
       list: async ({ query }) => {
-        const transfers = await listTransfers(db, { status: query.status, accountNumber: query.account, paymentId: query.paymentId === undefined ? undefined : BigInt(query.paymentId), limit: query.limit });
+        const transfers = await listTransfers(db, { status: query.status, accountNumber: query.account, paymentId: query.paymentId, limit: query.limit });
         return reply(200, { transfers: transfers.map(transferJson) });
       },
       get: async ({ params }) => reply(200, await found(params.id)),
@@ -320,6 +306,5 @@ export function transfersRoutes(_config: Config, db: Db, _intake: IntakeDeps): R
       reject: async ({ params, body, req }) => reply(200, transferJson(await rejectTransfer(db, actionContext(req), { transferId: params.id, note: body.note }))),
       reverse: async ({ params, body, req }) => reply(200, transferJson(await reverseTransfer(db, actionContext(req), { transferId: params.id, reason: body.reason, allowNegative: body.allowNegative }))),
     },
-    router,
   );
 }

@@ -10,6 +10,7 @@ import { UPLOAD_LIMIT_BYTES, UPLOAD_PATH } from "./console-transfers.ts";
 import { multipartForm } from "./console-upload.ts";
 import { deskRoutes } from "./desk-pages.ts";
 import { CONTENT_SECURITY_POLICY } from "./html.ts";
+import { pageInput } from "./page-input.ts";
 import { notFoundPage, pageErrors } from "./respond.ts";
 import { requireSession } from "./session.ts";
 import { shiftRoutes } from "./shift-pages.ts";
@@ -39,8 +40,9 @@ export function pagesRoutes(config: Config, db: Db, intake: IntakeDeps, services
   const router = express.Router();
   router.get("/", (_req, res) => res.redirect(303, "/cash"));
   router.use(PAGE_PATHS, pageHeaders, express.urlencoded({ extended: false, limit: "32kb" }));
-  router.use(signInRoutes(deps));
   router.use(UPLOAD_PATH, multipartForm(db, UPLOAD_LIMIT_BYTES));
+  router.use(PAGE_PATHS, pageInput(db));
+  router.use(signInRoutes(deps));
   router.use(["/cash", "/admin", "/console"], requireSession(db));
   router.use(deskRoutes(deps));
   router.use(shiftRoutes(deps));

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Db } from "../db.ts";
 import type { StaffUser } from "../generated/prisma/client.ts";
+import { printable } from "../http/hostile-input.ts";
 import type { Actor } from "./actor.ts";
 import { audit } from "./audit.ts";
 import { DUMMY_HASH, verifyPassword } from "./passwords.ts";
@@ -92,6 +93,21 @@ export async function signIn(
   const actor = actorOf(staff, attempt.kind, session);
   await audit(db, context(actor), { action: "sign-in", detail: { kind: attempt.kind, session: session.id } });
   return { ok: true, token, expiresAt, actor };
+}
+
+/**
+ * A sign-in attempt refused for its input before the login was looked up (a NUL in it, a missing password, a body
+ * that is not JSON): audited like every attempt, under the login as typed, each NUL shown as U+FFFD so PostgreSQL
+ * takes it. `problem` names the field, never the value.
+ */
+export async function auditRefusedSignIn(
+  db: Db,
+  attempt: { login: unknown; kind: SessionKind; ip: string; requestId: string | undefined },
+  problem: string,
+): Promise<void> {
+  const login = typeof attempt.login === "string" ? printable(attempt.login.trim().toLowerCase(), 100) : "";
+  const actor: Actor = { staffId: null, login, fullName: "", role: "cashier", officeId: null, via: attempt.kind, csrfToken: undefined, sessionId: undefined };
+  await audit(db, { actor, ip: attempt.ip, requestId: attempt.requestId }, { action: "sign-in.refused-input", detail: { why: printable(problem, 500) } });
 }
 
 /** The actor of a live session token of this kind; undefined for unknown, expired, revoked, or deactivated staff. */

@@ -1,5 +1,6 @@
 import { parseRubles } from "../../adapters/contract/index.ts";
 import { OFFICE_TIME_ZONE } from "../cashier/offices.ts";
+import { MAX_BIG_ID } from "../http/hostile-input.ts";
 import { StaffActionError } from "../staff/actor.ts";
 
 /** Anything that runs raw SQL: the Prisma client or one of its transactions. */
@@ -156,7 +157,9 @@ export function lookupFromFields(fields: { paymentId?: string; channel?: string;
     throw new StaffActionError(400, "bad_lookup", "name the payment one way: paymentId; or channel and externalId; or account, date (YYYY-MM-DD) and amount");
   }
   if (fields.paymentId !== undefined) {
-    if (!/^[1-9][0-9]{0,18}$/.test(fields.paymentId)) throw new StaffActionError(400, "bad_lookup", "paymentId must be a string of digits");
+    if (!/^[1-9][0-9]{0,18}$/.test(fields.paymentId) || BigInt(fields.paymentId) > MAX_BIG_ID) {
+      throw new StaffActionError(400, "bad_lookup", `paymentId must be an id from 1 to ${MAX_BIG_ID}`);
+    }
     return { kind: "id", paymentId: BigInt(fields.paymentId) };
   }
   if (fields.channel !== undefined || fields.externalId !== undefined) {
