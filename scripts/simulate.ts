@@ -31,8 +31,11 @@ common options: --url http://localhost:3000  --account 100080  --sum 100.00  --i
 osmp:      --profile qiwi|office-terminals|vladik|epos  --check (send check instead of pay)  --basic user:password
 bank:      --profile sberbank|primorye  --check  --secret <hash secret>
 webmoney:  --secret (default env WEBMONEY_SECRET_KEY)  --purse (default first of env WEBMONEY_PURSES)  --prerequest  --test-mode
+           --token (env HUB_ADMIN_TOKEN, else the development token): each payment first gets its invoice (LMI_PAYMENT_NO) from
+           the hub's POST /api/webmoney/invoices, as the site does; --id is LMI_SYS_TRANS_NO
 yoomoney:  --secret (env YOOMONEY_NOTIFICATION_SECRET)  --test-notification  --codepro  --unaccepted
 qiwi-bill: --secret (env QIWI_BILL_SECRET_KEY)  --site (env QIWI_BILL_SITE_ID)  --status PAID|REJECTED|EXPIRED
+           (--id is the billId: one payhub issued with POST /api/qiwi-bills is credited to its account; any other goes to suspense)
 sms:       --service-key (env SMS_SERVICE_KEY)  --api-key (env SMS_API_KEY)  --operator mts  --confirm success|failure|none (default success: after the incoming SMS, send the status callback for it)
 card:      --order <orderNumber> (required: the hub's, e.g. from POST /api/card/orders)  --key (env CARD_CHECKSUM_KEY)  --md-order <acquirer's order id, default: random>
            --operation deposited|approved|declinedByTimeout|reversed|refunded (default deposited)  --status 1|0 (default 1)  --amount <rubles, sent in kopecks; default: none sent>
@@ -59,7 +62,7 @@ const COMMON_OPTIONS = ["url", "account", "sum", "id", "count", "concurrency", "
 const CHANNEL_OPTIONS: Record<ChannelName, string[]> = {
   osmp: ["profile", "check", "basic"],
   bank: ["profile", "check", "secret", "basic"],
-  webmoney: ["secret", "purse", "prerequest", "test-mode"],
+  webmoney: ["secret", "purse", "prerequest", "test-mode", "token"],
   yoomoney: ["secret", "test-notification", "codepro", "unaccepted"],
   "qiwi-bill": ["secret", "site", "status"],
   sms: ["service-key", "api-key", "operator", "confirm"],
@@ -85,6 +88,7 @@ const OPTIONS = {
   basic: { type: "string" },
   secret: { type: "string" },
   purse: { type: "string" },
+  token: { type: "string" },
   prerequest: { type: "boolean" },
   "test-mode": { type: "boolean" },
   "test-notification": { type: "boolean" },
@@ -120,6 +124,8 @@ interface WireRequest {
   /** What this request is ("pay", "check", "notification", …) and its key fields, in the protocol's names. */
   what: string;
   keys: Record<string, string>;
+  /** Sent once whatever --repeat says: a step of payhub's own (an invoice the site asks for), not the provider's. */
+  once?: boolean;
 }
 
 interface Answer {
@@ -263,7 +269,9 @@ function parseCall(argv: string[], env: Env): Settings | "help" {
       const secret = required("secret", "WEBMONEY_SECRET_KEY", "the merchant's secret key");
       const purse = text("purse") ?? fromEnv("WEBMONEY_PURSES")?.split(",").map((part) => part.trim()).find((part) => part !== "");
       if (!purse) throw new UsageError("webmoney needs the hub's purse: give --purse or set WEBMONEY_PURSES");
-      flow = webmoneyFlow({ secret, purse, prerequest: flag("prerequest"), testMode: flag("test-mode"), account, sum });
+      // Not echoed anywhere: the token travels only in the invoice request's header.
+      const token = text("token") ?? fromEnv("HUB_ADMIN_TOKEN") ?? "payhub-development-admin-token";
+      flow = webmoneyFlow({ secret, purse, token, prerequest: flag("prerequest"), testMode: flag("test-mode"), account, sum });
       break;
     }
     case "yoomoney": {
@@ -354,6 +362,15 @@ const quoted = (text: string, max = 110) => JSON.stringify(flat(text, max));
 const unreadable = (answer: Answer): Judged => ({ outcome: "error", result: `unreadable answer ${quoted(answer.body, 80)}` });
 const refusedUnless = (success: boolean): Outcome => (success ? "ok" : "refused");
 
+/** One field of a JSON answer; undefined when the answer is not JSON at all (then it is `unreadable`). */
+function jsonField(answer: Answer, name: string): { value: unknown } | undefined {
+  try {
+    return { value: (JSON.parse(answer.body) as Record<string, unknown>)[name] };
+  } catch {
+    return undefined;
+  }
+}
+
 function xmlElements(body: string): Record<string, string> {
   return Object.fromEntries([...body.matchAll(/<([A-Za-z_]+)>([^<]*)<\/\1>/g)].map((match) => [match[1]!, xmlText(match[2]!)]));
 }
@@ -441,7 +458,7 @@ function bankFlow(options: { profile: string; check: boolean; secret: string | u
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 const JSON_HEADERS = { "content-type": "application/json" };
 
-function webmoneyFlow(options: { secret: string; purse: string; prerequest: boolean; testMode: boolean; account: string; sum: string }): Flow {
+function webmoneyFlow(options: { secret: string; purse: string; token: string; prerequest: boolean; testMode: boolean; account: string; sum: string }): Flow {
   // A payer's purse of the same currency as the hub's (R… pays R…).
   const payerPurse = `${/^[A-Za-z]/.test(options.purse) ? options.purse[0] : "R"}366393600555`;
   const payerWm = "404521188333";
@@ -452,19 +469,41 @@ function webmoneyFlow(options: { secret: string; purse: string; prerequest: bool
     result: quoted(answer.body),
   });
   return async (id, exchange) => {
+    // The site asks payhub for the invoice first: WebMoney's notification is credited to the account payhub issued
+    // its LMI_PAYMENT_NO for, and the pre-request confirms only that.
+    const [invoice] = await exchange(
+      {
+        method: "POST",
+        path: "/api/webmoney/invoices",
+        headers: { ...JSON_HEADERS, authorization: `Bearer ${options.token}` },
+        body: JSON.stringify({ account: options.account, amount: options.sum }),
+        what: "invoice (the site asks payhub)",
+        keys: { account: options.account, amount: options.sum },
+        once: true,
+      },
+      (answer) => {
+        const field = jsonField(answer, "paymentNo");
+        if (!field) return unreadable(answer);
+        const paymentNo = field.value;
+        if (answer.status === 201 && typeof paymentNo === "string") return { outcome: "ok", result: `LMI_PAYMENT_NO=${paymentNo}`, reference: paymentNo };
+        return { outcome: answer.status >= 500 ? "error" : "refused", result: flat(answer.body) };
+      },
+    );
+    const paymentNo = invoice?.outcome === "ok" ? invoice.reference : undefined;
+    if (paymentNo === undefined) return;
     if (options.prerequest) {
       const prerequest = {
         LMI_PREREQUEST: "1",
         LMI_PAYEE_PURSE: options.purse,
         LMI_PAYMENT_AMOUNT: options.sum,
-        LMI_PAYMENT_NO: id,
+        LMI_PAYMENT_NO: paymentNo,
         LMI_MODE: mode,
         LMI_PAYER_WM: payerWm,
         LMI_PAYER_PURSE: payerPurse,
         ACCOUNT: options.account,
       };
       const answers = await exchange(
-        { method: "POST", path: "/webhooks/webmoney", headers: FORM, body: new URLSearchParams(prerequest).toString(), what: "pre-request", keys: { LMI_PAYMENT_NO: id, ACCOUNT: options.account, LMI_PAYMENT_AMOUNT: options.sum } },
+        { method: "POST", path: "/webhooks/webmoney", headers: FORM, body: new URLSearchParams(prerequest).toString(), what: "pre-request", keys: { LMI_PAYMENT_NO: paymentNo, ACCOUNT: options.account, LMI_PAYMENT_AMOUNT: options.sum } },
         bodyJudge("YES"),
       );
       // WebMoney pays only after a YES.
@@ -474,7 +513,7 @@ function webmoneyFlow(options: { secret: string; purse: string; prerequest: bool
     const signed = {
       LMI_PAYEE_PURSE: options.purse,
       LMI_PAYMENT_AMOUNT: options.sum,
-      LMI_PAYMENT_NO: id,
+      LMI_PAYMENT_NO: paymentNo,
       LMI_MODE: mode,
       LMI_SYS_INVS_NO: id,
       LMI_SYS_TRANS_NO: id,
@@ -549,13 +588,9 @@ function qiwiBillFlow(options: { secret: string; siteId: string; status: string;
         keys: { billId: id, account: options.account, value: options.sum },
       },
       (answer) => {
-        let error: unknown;
-        try {
-          error = (JSON.parse(answer.body) as { error?: unknown }).error;
-        } catch {
-          return unreadable(answer);
-        }
-        return { outcome: answer.status >= 500 ? "error" : refusedUnless(answer.status === 200 && error === "0"), result: flat(answer.body) };
+        const error = jsonField(answer, "error");
+        if (!error) return unreadable(answer);
+        return { outcome: answer.status >= 500 ? "error" : refusedUnless(answer.status === 200 && error.value === "0"), result: flat(answer.body) };
       },
     );
   };
@@ -598,13 +633,9 @@ function smsFlow(options: { serviceKey: string; apiKey: string; operator: string
     await exchange(
       { method: "POST", path: "/webhooks/sms/status", headers: JSON_HEADERS, body: JSON.stringify(body), what: `status ${options.confirm}`, keys: { merchant_payment_id: smsid, amount: String(totalKopecks) } },
       (answer) => {
-        let result: unknown;
-        try {
-          result = (JSON.parse(answer.body) as { result?: unknown }).result;
-        } catch {
-          return unreadable(answer);
-        }
-        return { outcome: answer.status >= 500 ? "error" : refusedUnless(answer.status === 200 && result === "ok"), result: flat(answer.body) };
+        const result = jsonField(answer, "result");
+        if (!result) return unreadable(answer);
+        return { outcome: answer.status >= 500 ? "error" : refusedUnless(answer.status === 200 && result.value === "ok"), result: flat(answer.body) };
       },
     );
   };
@@ -644,11 +675,9 @@ function arsenalpayFlow(options: { key: string; merchant: string; fn: string; js
         if (answer.status >= 500) return { outcome: "error", result: quoted(answer.body) };
         let word: unknown = answer.body;
         if (options.json && answer.status === 200) {
-          try {
-            word = (JSON.parse(answer.body) as { response?: unknown }).response;
-          } catch {
-            return unreadable(answer);
-          }
+          const response = jsonField(answer, "response");
+          if (!response) return unreadable(answer);
+          word = response.value;
         }
         return { outcome: refusedUnless(answer.status === 200 && word === expected), result: options.json ? flat(answer.body) : quoted(answer.body) };
       },
@@ -684,7 +713,8 @@ async function simulate(settings: Settings, out: Out): Promise<number> {
   const exchange: Exchange = async (request, judge) => {
     const judged: Judged[] = [];
     let reference: string | undefined;
-    for (let attempt = 1; attempt <= settings.repeat; attempt += 1) {
+    const times = request.once ? 1 : settings.repeat;
+    for (let attempt = 1; attempt <= times; attempt += 1) {
       let verdict: Judged;
       let status = "---";
       try {
@@ -707,7 +737,7 @@ async function simulate(settings: Settings, out: Out): Promise<number> {
       tally[verdict.outcome === "ok" ? "ok" : verdict.outcome === "refused" ? "refused" : "errors"] += 1;
       judged.push(verdict);
       const keys = Object.entries(request.keys).map(([name, value]) => `${name}=${value}`).join(" ");
-      const repeatMark = settings.repeat > 1 ? ` #${attempt}` : "";
+      const repeatMark = times > 1 ? ` #${attempt}` : "";
       const label = verdict.outcome === "ok" ? "ok" : verdict.outcome === "refused" ? "REFUSED" : "ERROR";
       print(`${settings.channel} ${request.method} ${request.path} ${request.what}${repeatMark} ${keys} -> HTTP ${status} ${verdict.result}${note} [${label}]`, verdict.outcome);
     }

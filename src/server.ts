@@ -14,6 +14,8 @@ import { API_GROUPS, openapiRoute } from "./api/openapi.ts";
 import { apiInput } from "./api/api-input.ts";
 import { operationsRoutes } from "./api/operations-routes.ts";
 import { suspenseRoutes } from "./api/suspense-routes.ts";
+import { incidentsRoutes } from "./api/incidents-routes.ts";
+import { webmoneyRoutes } from "./api/webmoney-routes.ts";
 import { reportsRoutes } from "./api/reports-routes.ts";
 import { transfersRoutes } from "./api/transfers-routes.ts";
 import { metricsRoute, type HubServices } from "./metrics/metrics.ts";
@@ -76,12 +78,15 @@ export function createApp(deps: AppDeps): express.Express {
   // check); suspense and operations are for supervisors.
   app.use("/api/transfers", transfersRoutes(config, db, deps.intake));
   app.use("/api/suspense", requireRole("supervisor"), suspenseRoutes(config, db, deps.intake));
+  // Intake incidents: money a provider said it moved that payhub did not take as sent, for an operator to resolve.
+  app.use("/api/incidents", requireRole("supervisor"), incidentsRoutes(db));
   app.use("/api/operations", requireRole("supervisor"), operationsRoutes(db, deps.services));
   app.use("/api/reports", requireRole("supervisor"), reportsRoutes(db));
   // The operators' and the site's automation API: supervisors and admins (and HUB_ADMIN_TOKEN), never cashiers.
   app.use("/api/accounts", requireRole("supervisor"), accountsRoutes(db));
   app.use("/api/payments", requireRole("supervisor"), paymentsRoutes(db, deps.intake.pool, deps.intake.dispatchCredit));
   app.use("/api/qiwi-bills", requireRole("supervisor"), qiwiBillsRoutes(config, db));
+  app.use("/api/webmoney", requireRole("supervisor"), webmoneyRoutes(config, db));
   app.use("/api/arsenalpay", requireRole("supervisor"), arsenalpayRoutes(config, db));
   app.use("/api/autopayments", requireRole("supervisor"), autopaymentsRoutes(config, db));
   app.use("/api/card", requireRole("supervisor"), cardRoutes(config, db, deps.intake));

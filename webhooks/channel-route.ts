@@ -125,6 +125,7 @@ function handle<Profile extends ChannelProfile>(adapter: ChannelAdapter<Profile>
       command: parsed.command,
       requestId: req.id,
       answer: (outcome) => adapter.reply(parsed.command, outcome, request, guarded.profile),
+      ...(adapter.decide ? { decide: (command, state) => adapter.decide!(request, command, state) } : {}),
     });
     send(res, reply);
   };

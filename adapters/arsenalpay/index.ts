@@ -1,4 +1,5 @@
 import type { ChannelAdapter } from "../contract/index.ts";
+import { decideArsenalpay } from "./decide.ts";
 import { parseArsenalpay, type ArsenalpayProfile } from "./parse.ts";
 import { replyArsenalpay, replyArsenalpayError } from "./reply.ts";
 
@@ -8,6 +9,7 @@ export type { ArsenalpayProfile } from "./parse.ts";
 export const arsenalpayAdapter: ChannelAdapter<ArsenalpayProfile> = {
   protocol: "arsenalpay",
   parse: parseArsenalpay,
+  decide: decideArsenalpay,
   reply: replyArsenalpay,
   replyError: replyArsenalpayError,
 };

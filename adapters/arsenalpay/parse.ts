@@ -1,6 +1,7 @@
 import type { ChannelProfile, Command, InboundRequest, ParseResult, ProtocolError } from "../contract/index.ts";
 import { ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
 import { arsenalpayAmounts } from "./amounts.ts";
+import { ARSENALPAY_REVERSE_KEY, arsenalpayRefundKey } from "./decide.ts";
 import { ArsenalpayCallback } from "./schema.ts";
 import { arsenalpaySignValid } from "./verify.ts";
 
@@ -14,8 +15,8 @@ export interface ArsenalpayProfile extends ChannelProfile {
 /**
  * Turns an ArsenalPay callback into a Command. The RRN is the idempotency key of every function of one payment:
  * `check` asks, `hold` opens a pending payment, `payment` pays (or confirms the hold), `cancel`/`cancelinit` close a
- * hold, `refund` gives part of a credited payment back (each refund its own key: several partial refunds share an
- * RRN), `reverse`/`reversal` give back all that is left.
+ * hold, `refund` gives part of a credited payment back, `reverse`/`reversal` give back the whole payment. Which of
+ * them an RRN may take now is decided by the table of steps (decide.ts, transitions.ts) before the core runs it.
  */
 export function parseArsenalpay(request: InboundRequest, profile: ArsenalpayProfile): ParseResult {
   // SIGN first, over the seven fields exactly as received.
@@ -40,10 +41,12 @@ export function parseArsenalpay(request: InboundRequest, profile: ArsenalpayProf
     providerTime: callback.DATETIME,
     request: Object.fromEntries(Object.entries(callback).filter(([name]) => name !== "SIGN")),
   };
-  return { ok: true, command: commandOf(callback.FUNCTION, money, callback.DATETIME, callback.AMOUNT) };
+  return { ok: true, command: commandOf(callback.FUNCTION, money) };
 }
 
-function commandOf(fn: ArsenalpayCallback["FUNCTION"], money: Omit<Extract<Command, { kind: "pay" }>, "kind">, datetime: string, amount: string): Command {
+function commandOf(fn: ArsenalpayCallback["FUNCTION"], money: Omit<Extract<Command, { kind: "pay" }>, "kind">): Command {
+  // DATETIME is not signed: it describes a reversal (stored, compared on repeats), never tells two of them apart.
+  const reversal = { reference: money.externalId, providerTime: money.providerTime, request: money.request, externalId: money.externalId, accountNumber: undefined };
   switch (fn) {
     case "check":
       return { kind: "check", externalId: money.externalId, accountNumber: money.accountNumber, amountKopecks: money.amountKopecks };
@@ -55,11 +58,13 @@ function commandOf(fn: ArsenalpayCallback["FUNCTION"], money: Omit<Extract<Comma
     case "cancelinit":
       return { kind: "close", reference: money.externalId, reason: `ArsenalPay ${fn}`, externalId: money.externalId, accountNumber: undefined };
     case "refund":
-      // A repeated refund callback carries the same DATETIME and AMOUNT; a second partial refund does not.
-      return { kind: "reverse", reference: money.externalId, reversalKey: `refund ${datetime} ${amount}`, amountKopecks: money.amountKopecks, reason: "refund", externalId: money.externalId, accountNumber: undefined };
+      // Keyed by the signed AMOUNT: the same signed refund re-sent (whatever its DATETIME) is a repeat; a genuinely
+      // second refund of the same amount looks the same, is taken once, and is flagged for an operator.
+      return { kind: "reverse", ...reversal, reversalKey: arsenalpayRefundKey(money.amountKopecks), amountKopecks: money.amountKopecks, reason: "refund" };
     case "reverse":
     case "reversal":
-      return { kind: "reverse", reference: money.externalId, reversalKey: "reverse", amountKopecks: undefined, reason: "reverse", externalId: money.externalId, accountNumber: undefined };
+      // The whole payment, as AMOUNT says (the table refuses another amount, and a reverse after a refund).
+      return { kind: "reverse", ...reversal, reversalKey: ARSENALPAY_REVERSE_KEY, amountKopecks: money.amountKopecks, reason: "reverse" };
   }
 }
 

@@ -37,7 +37,8 @@ export interface ArsenalpayCallbackEvent {
   amountKopecks: bigint;
   /**
    * Required for `refund`: what tells two partial refunds of one RRN apart, since both carry the same RRN, while a
-   * repeat of one refund callback carries the same key (the core derives it from the callback, e.g. its DATETIME).
+   * repeat of one refund callback carries the same key (decide.ts derives it from the signed AMOUNT: a second refund of
+   * the same amount cannot be told from a replay, so it is taken once and flagged for an operator).
    */
   refundKey?: string;
 }

@@ -3,7 +3,7 @@ import { parseCardCallback, type CardProfile } from "./parse.ts";
 import { replyCardCallback, replyCardError } from "./reply.ts";
 
 export type { CardProfile } from "./parse.ts";
-export { CARD_REVERSED_KEY, cardRefundKey } from "./schema.ts";
+export { cardReversalKey } from "./schema.ts";
 
 /** GET /webhooks/card: the card acquirer's callback about an order payhub registered (PROTOCOLS.md §4). */
 export const cardAdapter: ChannelAdapter<CardProfile> = {

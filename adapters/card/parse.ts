@@ -1,5 +1,5 @@
 import type { ChannelProfile, Command, InboundRequest, ParseResult, ProtocolError } from "../contract/index.ts";
-import { CARD_REVERSED_KEY, CardCallback, cardRefundKey } from "./schema.ts";
+import { CardCallback } from "./schema.ts";
 import { cardChecksumValid } from "./verify.ts";
 
 export interface CardProfile extends ChannelProfile {
@@ -14,8 +14,9 @@ export interface CardProfile extends ChannelProfile {
  * - deposited + 1: the money is captured: confirm (credited once; `amount`, when sent, must be the order's sum)
  * - approved + 1: held, not captured yet: acknowledged, no money moves
  * - declinedByTimeout (either status), deposited + 0, approved + 0: the order failed: close
- * - reversed + 1: the whole payment went back: reverse everything left
- * - refunded + 1: `amount` went back (everything left without an amount)
+ * - reversed + 1, refunded + 1: money went back to the payer. The callback's word never reverses anything by itself
+ *   (two partial refunds of one amount, a repeat, a lost callback look alike): the core asks the acquirer's status API
+ *   and reverses up to the acquirer's own refunded total (reconcile)
  * - reversed + 0, refunded + 0: the acquirer's operation failed, no money moved: acknowledged
  */
 export function parseCardCallback(request: InboundRequest, profile: CardProfile): ParseResult {
@@ -45,11 +46,11 @@ export function parseCardCallback(request: InboundRequest, profile: CardProfile)
         return { kind: "close", reference, reason: "the acquirer declined the order: not paid in time (declinedByTimeout)", ...ids };
       case "reversed":
         return success
-          ? { kind: "reverse", reference, reversalKey: CARD_REVERSED_KEY, amountKopecks: undefined, reason: "reverse", ...ids }
+          ? { kind: "reconcile", reference, reason: "the acquirer reports the payment reversed", ...ids }
           : { kind: "acknowledge", ...ids, reason: "the acquirer reports a failed reversal (status 0): no money moved" };
       case "refunded":
         return success
-          ? { kind: "reverse", reference, reversalKey: cardRefundKey(callback.amount), amountKopecks: callback.amount, reason: "refund", ...ids }
+          ? { kind: "reconcile", reference, reason: `the acquirer reports a refund${callback.amount === undefined ? "" : ` of ${callback.amount} kopecks`}`, ...ids }
           : { kind: "acknowledge", ...ids, reason: "the acquirer reports a failed refund (status 0): no money moved" };
     }
   })();

@@ -27,7 +27,8 @@ export const CardCallback = z.object({
 });
 export type CardCallback = z.infer<typeof CardCallback>;
 
-/** The reversal key of a full reverse: repeats of the `reversed` callback share it. */
-export const CARD_REVERSED_KEY = "reversed";
-/** The reversal key of a refund of `amount` kopecks (without an amount: everything left). */
-export const cardRefundKey = (amountKopecks: bigint | undefined) => (amountKopecks === undefined ? "refunded" : `refunded ${amountKopecks}`);
+/**
+ * The reversal key of a reversal up to the acquirer's total of refunds and reversals of an order (its status API's
+ * answer): every poll and callback that sees the same total is the same reversal.
+ */
+export const cardReversalKey = (acquirerTotalKopecks: bigint) => `acquirer total ${acquirerTotalKopecks}`;

@@ -43,7 +43,10 @@ export interface CheckCommand {
   externalId: string | undefined;
   accountNumber: string;
   amountKopecks: bigint | undefined;
-  /** Set by channels with a pre-request (WebMoney's LMI_PAYMENT_NO): an approved check is remembered under it. */
+  /**
+   * Set by channels whose pre-request names a payment payhub issued itself (WebMoney's LMI_PAYMENT_NO): the check
+   * confirms only that issued payment, for its own account and amount, and writes nothing.
+   */
   intentReference?: string;
 }
 
@@ -63,7 +66,12 @@ export interface PayCommand {
   providerTime: string | undefined;
   /** The request as received, secrets removed: stored on the payment for disputes. */
   request: Record<string, unknown>;
-  /** The pre-request this payment follows, when the channel has one: if one was approved, account and amount must match it. */
+  /**
+   * The payment payhub issued itself that this notification pays (a WebMoney invoice's LMI_PAYMENT_NO, a QIWI billId),
+   * a reference the provider's signature covers. The account and the expected amount then come from payhub's record of
+   * it; `accountNumber` (an unsigned field on those channels) only describes. A reference payhub never issued, or a
+   * signed amount other than the issued one, sends the payment to suspense.
+   */
   intentReference?: string;
   /**
    * True when the provider tells of money that already moved and a refusal would not send it back: a notification
@@ -96,13 +104,29 @@ export interface OpenCommand extends Omit<PayCommand, "kind" | "unrefusable"> {
   kind: "open";
 }
 
+/**
+ * The provider's own id of a payment, signed, on channels whose status messages are signed over that id alone (the
+ * SMS aggregator's payment_id): bound to the first payment it names with the amount it reports, so that a captured
+ * message replayed with another payment or amount is refused and flagged.
+ */
+export interface ProviderBinding {
+  providerReference: string;
+  amountKopecks: bigint;
+}
+
 /** The provider reports that a pending payment succeeded: it becomes money and is credited once. */
 export interface ConfirmCommand {
   kind: "confirm";
-  /** The pending payment: its external id in the channel, or the hub's payment id. */
+  /** The pending payment: its external id in the channel. */
   reference: string;
   /** What the provider says was paid, when it says: the payment's sum, or its sum with the commission. */
   amountKopecks: bigint | undefined;
+  /**
+   * A capture of a hold (ArsenalPay): `amountKopecks` is the captured sum, at most the held one, and becomes the
+   * payment's sum (the rest of the hold is released); these are the capture's commission and payer's amount.
+   */
+  capture?: { commissionKopecks: bigint; payerAmountKopecks: bigint | undefined };
+  binding?: ProviderBinding;
   externalId: string | undefined;
   accountNumber: undefined;
 }
@@ -111,6 +135,32 @@ export interface ConfirmCommand {
 export interface CloseCommand {
   kind: "close";
   reference: string;
+  reason: string;
+  binding?: ProviderBinding;
+  externalId: string | undefined;
+  accountNumber: undefined;
+}
+
+/**
+ * The provider reports that a pending payment is still pending: nothing moves. A report that contradicts a final state
+ * the payment already reached (a "pending" after its success or failure) is refused and flagged.
+ */
+export interface StillPendingCommand {
+  kind: "stillPending";
+  reference: string;
+  binding?: ProviderBinding;
+  externalId: string | undefined;
+  accountNumber: undefined;
+}
+
+/**
+ * The provider says a payment's money moved back (a card refund or reversal), in a message whose word alone must not
+ * move money: payhub asks the provider's own API for the payment's state and settles from that answer.
+ */
+export interface ReconcileCommand {
+  kind: "reconcile";
+  reference: string;
+  /** What the message said, for the log. */
   reason: string;
   externalId: string | undefined;
   accountNumber: undefined;
@@ -126,15 +176,34 @@ export interface ReverseCommand {
   reference: string;
   /** This reversal's own key: repeated callbacks of one reversal share it; two partial refunds do not. */
   reversalKey: string;
-  /** How much; undefined: everything that is left. */
+  /** How much; undefined: everything that is left (unless `cumulativeKopecks` says). */
   amountKopecks: bigint | undefined;
+  /**
+   * The provider's own total of everything reversed of this payment so far, from its API (card acquirer): the reversal
+   * is the difference from what payhub has reversed, computed under the payment's lock, so any number of polls and
+   * callbacks reverse the total once.
+   */
+  cumulativeKopecks?: bigint;
+  /** The provider's time of this reversal as received; when a repeat of the same key carries another, an operator is told. */
+  providerTime?: string;
+  /** The provider's request as received, secrets removed: stored with the reversal. */
+  request?: Record<string, unknown>;
   /** As the provider named it; storno: a cashier cancelled a cash payment (src/cashier). */
   reason: "refund" | "reverse" | "cancel" | "storno";
   externalId: string | undefined;
   accountNumber: undefined;
 }
 
-export type Command = CheckCommand | PayCommand | AcknowledgeCommand | OpenCommand | ConfirmCommand | CloseCommand | ReverseCommand;
+export type Command =
+  | CheckCommand
+  | PayCommand
+  | AcknowledgeCommand
+  | OpenCommand
+  | ConfirmCommand
+  | CloseCommand
+  | StillPendingCommand
+  | ReverseCommand
+  | ReconcileCommand;
 
 /** An inbound payment as the core shows it to adapters. */
 export interface PaymentView {
@@ -178,13 +247,20 @@ export type Outcome =
   | { kind: "confirmed"; payment: PaymentView; repeat: boolean }
   /** A pending payment closed without money (or its closing repeated). */
   | { kind: "closed"; payment: PaymentView; repeat: boolean }
-  /** Part or all of a credited payment went back to the payer (or the same reversal repeated): a compensating posting. */
-  | { kind: "reversed"; payment: PaymentView; amountKopecks: bigint; repeat: boolean }
+  /**
+   * Part or all of a credited payment went back to the payer (or the same reversal repeated): a compensating posting.
+   * `flag`: done (or repeated) safely, but an operator should look: the detail of the intake incident recorded.
+   */
+  | { kind: "reversed"; payment: PaymentView; amountKopecks: bigint; repeat: boolean; flag?: string }
   /** The referenced payment does not exist in this channel. */
   | { kind: "paymentNotFound" }
-  /** The payment cannot take this step (closed or credited already, the amount differs, more than is left to
-   * reverse, not credited yet). `reason` says which. */
-  | { kind: "operationRefused"; payment: PaymentView; reason: string }
+  /**
+   * The payment cannot take this step (closed or credited already, the amount differs, more than is left to reverse,
+   * not credited yet). `reason` says which. Refusing a step that says money moved is recorded as an intake incident
+   * for an operator, unless `transient`: the provider's retry will succeed by itself (a reversal of a payment whose
+   * credit is seconds away).
+   */
+  | { kind: "operationRefused"; payment: PaymentView; reason: string; transient?: boolean }
   /** The hub could not decide now (database unreachable): the provider should repeat later. */
   | { kind: "temporaryFailure" };
 
@@ -218,10 +294,28 @@ export interface ChannelProfile {
   commissionBasisPoints: bigint;
 }
 
+/** A payment as the core knows it, for a channel's table of allowed steps ({@link ChannelAdapter.decide}). */
+export interface PaymentState {
+  status: "pending" | "accepted" | "credited" | "failed" | "closed";
+  accountNumber: string;
+  amountKopecks: bigint;
+  /** The reversals posted so far, oldest first. */
+  reversals: readonly { key: string; amountKopecks: bigint; reason: string }[];
+}
+
+/** A channel's verdict on a step: go ahead with this command (perhaps a more precise one), or refuse, saying why. */
+export type StepDecision = { ok: true; command: Command } | { ok: false; reason: string };
+
 /** One channel protocol: parse a request, render an outcome or an error. */
 export interface ChannelAdapter<Profile extends ChannelProfile = ChannelProfile> {
   protocol: string;
   parse(request: InboundRequest, profile: Profile): ParseResult;
+  /**
+   * For protocols with their own table of steps per payment (ArsenalPay, PROTOCOLS.md §3): given the verified
+   * request, the parsed command and the payment's state (undefined: never seen), the step to take. Pure; the core
+   * loads the state and runs the command, whose statements keep the money rules under concurrency.
+   */
+  decide?(request: InboundRequest, command: Command, state: PaymentState | undefined): StepDecision;
   reply(command: Command, outcome: Outcome, request: InboundRequest, profile: Profile): HttpReply;
   replyError(error: ProtocolError, request: InboundRequest | undefined): HttpReply;
 }

@@ -58,28 +58,22 @@ export function parseQiwiBill(request: InboundRequest, profile: QiwiBillProfile)
   }
 
   if (bill.amount.currency !== QIWI_BILL_RUB) return malformed("bill.amount.currency", `bill.amount.currency must be ${QIWI_BILL_RUB}`);
-  if (rawAccount === undefined || rawAccount === "") {
-    return malformed(
-      "bill.customer.account",
-      "bill.customer.account is missing: payhub issues every bill with the subscriber account there, so this bill was not issued by payhub",
-    );
-  }
-  if (!ACCOUNT_NUMBER_FORMAT.test(rawAccount)) {
-    return { ok: false, error: { kind: "badAccountFormat", field: "bill.customer.account", message: "bill.customer.account must be the 1 to 12 digits of an account number" } };
-  }
   return {
     ok: true,
     command: {
       kind: "pay",
       externalId: bill.billId,
-      accountNumber: rawAccount,
+      // bill.customer.account is not signed: it only describes. The account is the one payhub issued this billId for
+      // (POST /api/qiwi-bills); a bill payhub did not issue goes to suspense, with the account it names as a suggestion.
+      accountNumber: (rawAccount ?? "").slice(0, 64),
       amountKopecks: amount.kopecks,
       commissionKopecks: percentOf(amount.kopecks, profile.commissionBasisPoints),
       payerAmountKopecks: undefined,
       providerTime: bill.status.changedDateTime ?? bill.status.datetime,
       // The JSON body as received; the signature travels in a header and is not part of it.
       request: request.params,
-      // PAID: the payer's money is with QIWI for us already; an account payhub cannot credit sends it to suspense.
+      intentReference: bill.billId,
+      // PAID: the payer's money is with QIWI for us already; a bill payhub cannot match sends it to suspense.
       unrefusable: true,
     },
   };

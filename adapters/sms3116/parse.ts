@@ -61,17 +61,19 @@ export function parseSmsStatus(request: InboundRequest, profile: Sms3116Profile)
     return refuse({ kind: "malformed", field, message: `field ${field} ${parsed.error.issues[0]?.message ?? "is invalid"}` });
   }
   const status = parsed.data;
+  // Only payment_id is signed. merchant_payment_id (the smsid that opened the payment), status and amount are not:
+  // the core binds the aggregator's payment_id to the first payment and amount it names, and refuses (and flags) a
+  // message that pairs it otherwise, or that walks a payment's status backwards.
   const reference = status.merchant_payment_id;
+  const binding = { providerReference: status.payment_id, amountKopecks: status.amount };
+  const ids = { reference, binding, externalId: reference, accountNumber: undefined };
   switch (status.status) {
     case "success":
-      return { ok: true, command: { kind: "confirm", reference, amountKopecks: status.amount, externalId: reference, accountNumber: undefined } };
+      return { ok: true, command: { kind: "confirm", ...ids, amountKopecks: status.amount } };
     case "failure":
-      return {
-        ok: true,
-        command: { kind: "close", reference, reason: `aggregator reported failure${status.extended_status ? `: ${status.extended_status}` : ""}`, externalId: reference, accountNumber: undefined },
-      };
+      return { ok: true, command: { kind: "close", ...ids, reason: `aggregator reported failure${status.extended_status ? `: ${status.extended_status}` : ""}` } };
     case "pending":
-      return { ok: true, command: { kind: "acknowledge", externalId: reference, accountNumber: undefined, reason: "the aggregator reports the payment still pending" } };
+      return { ok: true, command: { kind: "stillPending", ...ids } };
   }
 }
 

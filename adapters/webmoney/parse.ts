@@ -15,6 +15,8 @@ export interface WebmoneyProfile extends ChannelProfile {
 
 /** LMI_SYS_TRANS_NO is WebMoney's integer transaction number. */
 const TRANS_NO_FORMAT = /^[0-9]{1,20}$/;
+/** LMI_PAYMENT_NO: payhub's invoice number, a whole number. */
+const PAYMENT_NO_FORMAT = /^[0-9]{1,20}$/;
 
 /** Turns a WebMoney pre-request into a check and a payment notification into a pay (or an acknowledge). */
 export function parseWebmoney(request: InboundRequest, profile: WebmoneyProfile): ParseResult {
@@ -35,18 +37,17 @@ function parsePrerequest(request: InboundRequest, profile: WebmoneyProfile): Par
   if (!ACCOUNT_NUMBER_FORMAT.test(wire.ACCOUNT)) return badAccount();
   const amount = parseRubles(wire.LMI_PAYMENT_AMOUNT);
   if (!amount.ok) return malformed("LMI_PAYMENT_AMOUNT", amount.reason);
+  // payhub issues every payment form with its own LMI_PAYMENT_NO (POST /api/webmoney/invoices): a pre-request without
+  // one did not come from payhub's form.
+  if (wire.LMI_PAYMENT_NO === undefined || !PAYMENT_NO_FORMAT.test(wire.LMI_PAYMENT_NO)) {
+    return malformed("LMI_PAYMENT_NO", "LMI_PAYMENT_NO must be the number of an invoice payhub issued");
+  }
   // A test-mode pre-request is checked like a real one: staff can then try the whole flow in production, and the
-  // notification that follows is acknowledged, never credited (testPaymentsCredit=false).
+  // notification that follows is acknowledged, never credited (testPaymentsCredit=false). The pre-request is unsigned:
+  // it can only confirm the invoice payhub issued (its account and amount), never change it.
   return {
     ok: true,
-    command: {
-      kind: "check",
-      externalId: wire.LMI_PAYMENT_NO || undefined,
-      accountNumber: wire.ACCOUNT,
-      amountKopecks: amount.kopecks,
-      // Remembered when approved: the notification for this LMI_PAYMENT_NO must then name the same account and amount.
-      ...(wire.LMI_PAYMENT_NO ? { intentReference: wire.LMI_PAYMENT_NO } : {}),
-    },
+    command: { kind: "check", externalId: wire.LMI_PAYMENT_NO, accountNumber: wire.ACCOUNT, amountKopecks: amount.kopecks, intentReference: wire.LMI_PAYMENT_NO },
   };
 }
 
@@ -74,7 +75,6 @@ function parseNotification(request: InboundRequest, profile: WebmoneyProfile): P
     };
   }
 
-  if (!ACCOUNT_NUMBER_FORMAT.test(wire.ACCOUNT)) return badAccount();
   const amount = parseRubles(wire.LMI_PAYMENT_AMOUNT);
   if (!amount.ok) return malformed("LMI_PAYMENT_AMOUNT", amount.reason);
   return {
@@ -82,7 +82,9 @@ function parseNotification(request: InboundRequest, profile: WebmoneyProfile): P
     command: {
       kind: "pay",
       externalId: wire.LMI_SYS_TRANS_NO,
-      accountNumber: wire.ACCOUNT,
+      // ACCOUNT is payhub's own form field and not in LMI_HASH: it only describes. The account is the one payhub issued
+      // invoice LMI_PAYMENT_NO for (signed); a number payhub never issued goes to suspense, ACCOUNT its suggestion.
+      accountNumber: wire.ACCOUNT.slice(0, 64),
       amountKopecks: amount.kopecks,
       // The payer pays WebMoney's fee on top; what the profile says the network keeps is recorded.
       commissionKopecks: percentOf(amount.kopecks, profile.commissionBasisPoints),
@@ -92,7 +94,7 @@ function parseNotification(request: InboundRequest, profile: WebmoneyProfile): P
       // The notification comes after the money moved (the pre-request was the step that could refuse): an account
       // payhub cannot credit sends it to suspense.
       unrefusable: true,
-      ...(wire.LMI_PAYMENT_NO ? { intentReference: wire.LMI_PAYMENT_NO } : {}),
+      intentReference: wire.LMI_PAYMENT_NO,
     },
   };
 }

@@ -13,7 +13,8 @@ import { WEBMONEY_PREREQUEST_YES } from "./schema.ts";
  *   that WebMoney reports it as undelivered instead of the hub claiming it: a sum outside the limits gets 422 (the
  *   account refusals are kept for completeness: a notification is always marked unrefusable), a temporary failure 503.
  *   A conflicting repeat (a known LMI_SYS_TRANS_NO with another account or amount) gets 409: it was not accepted,
- *   and the core has flagged it for an operator (once, however often it is repeated).
+ *   and the core has flagged it for an operator (once, however often it is repeated). A notification for an invoice
+ *   payhub never issued, or of another amount than issued, is recorded in suspense and answered 200 too.
  */
 interface WebmoneyAnswer {
   /** The outcome is what the provider asked for: `YES` to a pre-request, HTTP 200 to a notification. */
@@ -27,9 +28,11 @@ interface WebmoneyAnswer {
 /** Every outcome of the core as WebMoney's answer: the one table of this protocol. */
 function answerOf(outcome: Outcome, command: Command): WebmoneyAnswer {
   const account = command.accountNumber ? ` ${command.accountNumber}` : "";
+  // A pre-request for an invoice payhub did not issue, or for another account or amount than it was issued for.
+  if (outcome.kind === "operationRefused" && command.kind === "check") {
+    return { success: false, notificationStatus: 400, text: "Счёт на оплату не найден или изменён. Оформите платёж заново на сайте AllianceTelecom." };
+  }
   // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
-  // A notification that contradicts its approved pre-request (another account or amount): refused, nothing credited.
-  if (outcome.kind === "operationRefused") return { success: false, notificationStatus: 400, text: `Платёж не соответствует предварительному запросу: ${outcome.reason}` };
   if (isStepOutcome(outcome)) return { success: false, notificationStatus: 400, text: "Операция не поддерживается." };
   switch (outcome.kind) {
     case "checked":
@@ -87,6 +90,7 @@ function payerTextOf(error: ProtocolError): string {
     case "malformed":
       if (error.field === "ACCOUNT") return "Не указан номер лицевого счёта.";
       if (error.field === "LMI_PAYMENT_AMOUNT") return "Сумма платежа указана неверно.";
+      if (error.field === "LMI_PAYMENT_NO") return "Счёт на оплату не найден. Оформите платёж на сайте AllianceTelecom.";
       return "Платёж не может быть принят: ошибка в данных платежа.";
     case "forbidden":
       return "Платёж на этот кошелёк не принимается.";

@@ -5,14 +5,16 @@ import type { StaffRole } from "../generated/prisma/client.ts";
 import type { RouteGroup, RouteSpec } from "./api-registry.ts";
 import { authApi } from "./auth-routes.ts";
 import { cashierApi } from "./cashier-routes.ts";
+import { incidentsApi } from "./incidents-routes.ts";
 import { operationsApi } from "./operations-routes.ts";
 import { suspenseApi } from "./suspense-routes.ts";
 import { reportsApi, reportsCsvApi } from "./reports-routes.ts";
 import { transfersApi } from "./transfers-routes.ts";
 import { auditApi, staffApi } from "./staff-routes.ts";
+import { webmoneyApi } from "./webmoney-routes.ts";
 
 /** The route groups whose specs validate their requests: the document is written from the same specs. */
-export const API_GROUPS: RouteGroup[] = [authApi, cashierApi, staffApi, auditApi, transfersApi, suspenseApi, operationsApi, reportsApi, reportsCsvApi];
+export const API_GROUPS: RouteGroup[] = [authApi, cashierApi, staffApi, auditApi, transfersApi, suspenseApi, incidentsApi, operationsApi, reportsApi, reportsCsvApi, webmoneyApi];
 
 /**
  * The /api routes written before the registry: they validate with their own schemas, so the document lists them

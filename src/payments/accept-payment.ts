@@ -2,22 +2,27 @@ import type {
   AccountView,
   ChannelProfile,
   CheckCommand,
-  CloseCommand,
   Command,
-  ConfirmCommand,
-  OpenCommand,
   HttpReply,
+  OpenCommand,
   Outcome,
   PayCommand,
   PaymentSource,
+  PaymentState,
   PaymentView,
+  ReconcileCommand,
+  StepDecision,
 } from "../../adapters/contract/index.ts";
-import { assertNever, maskOwnerName } from "../../adapters/contract/index.ts";
+import { assertNever, formatRubles, maskOwnerName } from "../../adapters/contract/index.ts";
 import type { Db, SqlPool } from "../db.ts";
 import type { Logger } from "../log.ts";
 import type { InFlight } from "./in-flight.ts";
+import { INCIDENT_KINDS, incidentFor, recordIncident } from "./intake-incidents.ts";
+import { findIssuedPayment } from "./issued-payments.ts";
 import type { PaymentIds } from "./payment-ids.ts";
+import { findPayment, loadPaymentState, paymentViewOf, unrecordedPayment, type PaymentRow } from "./payment-rows.ts";
 import { reversePayment } from "./reverse-payment.ts";
+import { close, confirm, stillPending } from "./settle-pending.ts";
 
 /** Hands a committed payment to the crediting queue; never throws (the sweeper covers what it could not hand over). */
 export type DispatchCredit = (paymentId: bigint, requestId: string | undefined) => void;
@@ -32,6 +37,11 @@ export interface IntakeDeps {
   paymentIds: Pick<PaymentIds, "next">;
   /** Told once per request, at the log point below: the metrics (src/metrics) count outcomes and latency. */
   onOutcome?: (event: { channel: string; command: string; outcome: string; seconds: number }) => void;
+  /**
+   * Asks a provider's own API about a payment and settles it from the answer (the card acquirer's status API): what a
+   * ReconcileCommand runs. Unset: such a command is a temporary failure, and the provider repeats.
+   */
+  reconcile?: (source: PaymentSource, command: ReconcileCommand, requestId: string | undefined) => Promise<Outcome>;
 }
 
 export interface IntakeRequest {
@@ -41,6 +51,8 @@ export interface IntakeRequest {
   requestId: string | undefined;
   /** Renders an outcome in the provider's format; the answer to an accepted payment is stored with it. */
   answer: (outcome: Outcome) => HttpReply;
+  /** The channel's table of steps per payment (ChannelAdapter.decide), with the request already bound. */
+  decide?: (command: Command, state: PaymentState | undefined) => StepDecision;
 }
 
 /** Rows as `pg` returns them: int8 columns arrive as decimal strings and are read with BigInt. */
@@ -54,21 +66,20 @@ interface AccountRow {
   monthly_fee_kopecks: string;
 }
 
-interface PaymentRow {
-  id: string;
-  external_id: string;
-  account_number: string;
-  amount_kopecks: string;
-  received_at: Date;
-  status: "pending" | "accepted" | "credited" | "failed" | "closed";
-}
-
 const FIND_ACCOUNT_SQL = `
   SELECT id, number, status::text AS status, owner_name, address, balance_kopecks, monthly_fee_kopecks
   FROM subscriber_account WHERE number = $1`;
 
 /** Why a payment is in suspense: the reasons intake writes on its suspense_item. */
-export const SUSPENSE_REASONS = { unknown: "unknown account", closed: "account closed", blocked: "account blocked" } as const;
+export const SUSPENSE_REASONS = {
+  unknown: "unknown account",
+  closed: "account closed",
+  blocked: "account blocked",
+  /** The signed reference names nothing payhub issued: the account the notification names is unsigned, hence only a suggestion. */
+  notIssued: "not issued by payhub",
+  /** The signed amount differs from what payhub issued under that reference. */
+  amountDiffers: "amount differs from what payhub issued",
+} as const;
 
 /**
  * A pay in one statement, hence one transaction and one round trip: the payment is inserted only if its account
@@ -76,9 +87,10 @@ export const SUSPENSE_REASONS = { unknown: "unknown account", closed: "account c
  * back so that a refusal can say why; no id comes back when the account refused or the external id was known.
  *
  * A pay the provider cannot take back ($16, PayCommand.unrefusable) is inserted whatever the account: when the account
- * is unknown, closed or blocked, with account_id NULL and a suspense_item saying why, in the same statement; crediting
- * then posts it to the suspense ledger account for an operator to assign. For every other pay $16 is false and the
- * one-row LEFT JOIN filters exactly as the inner join did.
+ * is unknown, closed or blocked, or when intake already knows it cannot be matched ($17, the reason: a reference
+ * payhub never issued, another amount than issued), with account_id NULL and a suspense_item saying why, in the same
+ * statement; crediting then posts it to the suspense ledger account for an operator to assign. For every other pay $16
+ * is false, $17 NULL, and the one-row LEFT JOIN filters exactly as the inner join did.
  *
  * An ArsenalPay payment (not a hold) for an account with an active autopayment of the same amount, not past its
  * until-date (a day in Vladivostok, where the company is), is that autopayment's recurring charge: it is linked and
@@ -98,16 +110,16 @@ const INSERT_PAYMENT_SQL = `
     INSERT INTO inbound_payment (id, channel, protocol, profile, external_id, account_number, account_id,
       amount_kopecks, commission_kopecks, payer_amount_kopecks, provider_time, received_at, request, response, request_id, status,
       autopayment_id)
-    SELECT $1, $2, $3, $4, $5, $6, CASE WHEN account.status = 'active' THEN account.id END, $7, $8, $9, $10, $11,
+    SELECT $1, $2, $3, $4, $5, $6, CASE WHEN account.status = 'active' AND $17::text IS NULL THEN account.id END, $7, $8, $9, $10, $11,
       $12::jsonb, $13, $14, $15::"PaymentStatus", (SELECT id FROM autopay)
     FROM (SELECT 1) AS one LEFT JOIN account ON true
-    WHERE account.status = 'active' OR $16::boolean
+    WHERE (account.status = 'active' AND $17::text IS NULL) OR $16::boolean
     ON CONFLICT (channel, external_id) DO NOTHING
     RETURNING id, account_id, autopayment_id
   ), suspended AS (
     INSERT INTO suspense_item (payment_id, reason)
-    SELECT inserted.id, CASE (SELECT status FROM account) WHEN 'closed' THEN '${SUSPENSE_REASONS.closed}'
-      WHEN 'blocked' THEN '${SUSPENSE_REASONS.blocked}' ELSE '${SUSPENSE_REASONS.unknown}' END
+    SELECT inserted.id, COALESCE($17::text, CASE (SELECT status FROM account) WHEN 'closed' THEN '${SUSPENSE_REASONS.closed}'
+      WHEN 'blocked' THEN '${SUSPENSE_REASONS.blocked}' ELSE '${SUSPENSE_REASONS.unknown}' END)
     FROM inserted WHERE inserted.account_id IS NULL
     RETURNING reason
   ), queued AS (
@@ -118,10 +130,6 @@ const INSERT_PAYMENT_SQL = `
   )
   SELECT (SELECT status::text FROM account) AS account_status, (SELECT id FROM inserted) AS id,
     (SELECT reason FROM suspended) AS suspense_reason`;
-
-const FIND_PAYMENT_SQL = `
-  SELECT id, external_id, account_number, amount_kopecks, received_at, status::text AS status
-  FROM inbound_payment WHERE channel = $1 AND external_id = $2`;
 
 /**
  * The intake use case: turns a Command from any adapter into an Outcome. A `pay` is committed together with its
@@ -139,6 +147,7 @@ export async function handleCommand(deps: IntakeDeps, request: IntakeRequest): P
   } else {
     try {
       outcome = await dispatch(deps, request);
+      await flagForOperator(deps, request, outcome);
     } catch (error) {
       deps.log.error({ err: error, channel: request.source.channel, requestId: request.requestId }, "intake failed: answering a temporary error");
       outcome = { kind: "temporaryFailure" };
@@ -158,6 +167,7 @@ export async function handleCommand(deps: IntakeDeps, request: IntakeRequest): P
       account: request.command.accountNumber,
       outcome: outcome.kind,
       paymentId: "payment" in outcome ? outcome.payment.id.toString() : undefined,
+      reason: outcome.kind === "operationRefused" ? outcome.reason : undefined,
       requestId: request.requestId,
     },
     `${request.command.kind} ${outcome.kind}`,
@@ -166,8 +176,39 @@ export async function handleCommand(deps: IntakeDeps, request: IntakeRequest): P
   return { outcome, reply };
 }
 
+/**
+ * Money a provider says it moved that payhub did not take as sent is recorded for an operator, not only logged. If
+ * the record cannot be written the provider hears a temporary failure (the throw), so it repeats and nothing is lost.
+ */
+async function flagForOperator(deps: IntakeDeps, request: IntakeRequest, outcome: Outcome): Promise<void> {
+  const incident = incidentFor(request.source, request.command, outcome, request.requestId);
+  if (!incident) return;
+  const recorded = await recordIncident(deps.pool, incident);
+  deps.log.warn(
+    { channel: incident.channel, externalId: incident.externalId, paymentId: incident.paymentId?.toString(), kind: incident.kind, alreadyFlagged: !recorded, requestId: request.requestId },
+    `intake incident (${incident.kind}) for an operator: ${incident.detail}`,
+  );
+}
+
+/** The payment a command names: its external id (pay, open, check) or the reference of a later step. */
+function referenceOf(command: Command): string | undefined {
+  return "reference" in command ? command.reference : command.externalId;
+}
+
 async function dispatch(deps: IntakeDeps, request: IntakeRequest): Promise<Outcome> {
-  const { command } = request;
+  let { command } = request;
+  const reference = referenceOf(command);
+  if (request.decide && command.kind !== "acknowledge" && reference !== undefined) {
+    // The channel's own table of steps decides on the payment as it is now; the statements below keep the money
+    // rules (once only, never more than paid) when two of its callbacks race.
+    const known = await loadPaymentState(deps.pool, request.source.channel, reference);
+    const decision = request.decide(command, known?.state);
+    if (!decision.ok) {
+      const payment = known?.view ?? unrecordedPayment(reference, command.accountNumber ?? "", "amountKopecks" in command ? (command.amountKopecks ?? 0n) : 0n);
+      return { kind: "operationRefused", payment, reason: decision.reason };
+    }
+    command = decision.command;
+  }
   switch (command.kind) {
     case "check":
       return check(deps, request, command);
@@ -175,11 +216,19 @@ async function dispatch(deps: IntakeDeps, request: IntakeRequest): Promise<Outco
     case "open":
       return pay(deps, request, command);
     case "confirm":
-      return confirm(deps, request, command);
+      return confirm(deps.pool, deps.dispatchCredit, request.source, command, request.requestId);
     case "close":
-      return close(deps, request, command);
+      return close(deps.pool, request.source, command);
+    case "stillPending":
+      return stillPending(deps.pool, request.source, command);
     case "reverse":
       return reversePayment(deps.pool, request.source, command);
+    case "reconcile":
+      if (!deps.reconcile) {
+        deps.log.error({ channel: request.source.channel, reference: command.reference }, "no provider API to ask about this payment: answering a temporary error");
+        return { kind: "temporaryFailure" };
+      }
+      return deps.reconcile(request.source, command, request.requestId);
     case "acknowledge":
       deps.log.info({ channel: request.source.channel, externalId: command.externalId, reason: command.reason, requestId: request.requestId }, `acknowledged without moving money: ${command.reason}`);
       return { kind: "acknowledged" };
@@ -188,60 +237,61 @@ async function dispatch(deps: IntakeDeps, request: IntakeRequest): Promise<Outco
   }
 }
 
+/**
+ * May this account be paid? A pre-request naming a payment payhub issued (intentReference) is approved only for that
+ * issued payment's own account and amount, and writes nothing: an unsigned pre-request can confirm, never change, what
+ * payhub recorded.
+ */
 async function check(deps: IntakeDeps, request: IntakeRequest, command: CheckCommand): Promise<Outcome> {
   const account = await findAccount(deps.pool, command.accountNumber);
   const refusal = refusalFor(account?.status, command.amountKopecks, request.profile);
   if (refusal) return refusal;
-  if (command.intentReference !== undefined && command.amountKopecks !== undefined) {
-    // The provider's pre-request was approved: its payment must come for this account and amount. A repeated
-    // pre-request for the same reference (the payer went back and changed the sum) replaces it.
-    await deps.pool.query({
-      name: "intake-remember-intent",
-      text: `INSERT INTO payment_intent (channel, reference, account_number, amount_kopecks) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (channel, reference) DO UPDATE
-             SET account_number = EXCLUDED.account_number, amount_kopecks = EXCLUDED.amount_kopecks, created_at = now()`,
-      values: [request.source.channel, command.intentReference, command.accountNumber, command.amountKopecks],
-    });
+  if (command.intentReference !== undefined) {
+    const issued = await findIssuedPayment(deps.pool, request.source.channel, command.intentReference);
+    const asked = unrecordedPayment(command.intentReference, command.accountNumber, command.amountKopecks ?? 0n);
+    if (!issued) return { kind: "operationRefused", payment: asked, reason: `payment ${command.intentReference} was not issued by payhub` };
+    if (issued.accountNumber !== command.accountNumber || issued.amountKopecks !== command.amountKopecks) {
+      return {
+        kind: "operationRefused",
+        payment: asked,
+        reason: `payment ${command.intentReference} was issued for account ${issued.accountNumber} and ${formatRubles(issued.amountKopecks)}, the request names ${command.accountNumber} and ${command.amountKopecks === undefined ? "no amount" : formatRubles(command.amountKopecks)}`,
+      };
+    }
   }
   return { kind: "checked", account: accountView(account!) };
 }
 
-/** Why a payment contradicts the pre-request approved under its reference; undefined when it matches or there was none. */
-async function intentMismatch(deps: IntakeDeps, request: IntakeRequest, command: PayCommand): Promise<string | undefined> {
-  if (command.intentReference === undefined) return undefined;
-  const { rows } = await deps.pool.query<{ account_number: string; amount_kopecks: string }>({
-    name: "intake-find-intent",
-    text: "SELECT account_number, amount_kopecks FROM payment_intent WHERE channel = $1 AND reference = $2",
-    values: [request.source.channel, command.intentReference],
-  });
-  const intent = rows[0];
-  // No pre-request recorded (the merchant's pre-request is off): the signed notification stands on its own.
-  if (!intent) return undefined;
-  if (intent.account_number !== command.accountNumber) return `the pre-request named account ${intent.account_number}, the payment ${command.accountNumber}`;
-  if (BigInt(intent.amount_kopecks) !== command.amountKopecks) return `the pre-request approved ${intent.amount_kopecks} kopecks, the payment is ${command.amountKopecks}`;
-  return undefined;
+/**
+ * A notification paying something payhub issued: its account is payhub's record of it, not the notification's
+ * unsigned field. Answers the command to record, and why it goes to suspense when it cannot be matched.
+ */
+async function matchIssued(deps: IntakeDeps, channel: string, command: PayCommand): Promise<{ command: PayCommand; suspenseReason?: string }> {
+  if (command.intentReference === undefined) return { command };
+  const issued = await findIssuedPayment(deps.pool, channel, command.intentReference);
+  if (!issued) return { command, suspenseReason: `${SUSPENSE_REASONS.notIssued} (${command.intentReference})` };
+  if (issued.amountKopecks !== command.amountKopecks) {
+    return { command, suspenseReason: `${SUSPENSE_REASONS.amountDiffers} (${command.intentReference}: ${formatRubles(issued.amountKopecks)} for account ${issued.accountNumber})` };
+  }
+  return { command: { ...command, accountNumber: issued.accountNumber } };
 }
 
 /** A pay, or the opening of a pending payment (recorded the same way, but not money until confirmed). */
-async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand | OpenCommand): Promise<Outcome> {
+async function pay(deps: IntakeDeps, request: IntakeRequest, asked: PayCommand | OpenCommand): Promise<Outcome> {
   const { pool } = deps;
   const { channel, protocol, profile } = request.source;
   const { minKopecks, maxKopecks } = request.profile;
-  const unrefusable = command.kind === "pay" && command.unrefusable === true;
-  if (command.amountKopecks < minKopecks || command.amountKopecks > maxKopecks) {
+  const unrefusable = asked.kind === "pay" && asked.unrefusable === true;
+  if (asked.amountKopecks < minKopecks || asked.amountKopecks > maxKopecks) {
     // Rare: read the account first, so that an unknown account is reported before the sum (as check does). A pay
     // that goes to suspense whatever the account is refused for its sum alone.
-    const account = unrefusable ? undefined : await findAccount(pool, command.accountNumber);
-    return refuseOrRepeat(deps, request, command, refusalFor(unrefusable ? "active" : account?.status, command.amountKopecks, request.profile)!);
+    const account = unrefusable ? undefined : await findAccount(pool, asked.accountNumber);
+    return refuseOrRepeat(deps, request, asked, refusalFor(unrefusable ? "active" : account?.status, asked.amountKopecks, request.profile)!);
   }
-
-  if (command.kind === "pay") {
-    const mismatch = await intentMismatch(deps, request, command);
-    if (mismatch) {
-      // The payment as asked, never recorded (hence id 0): the refusal names what differs.
-      const refusal: Outcome = { kind: "operationRefused", payment: { id: 0n, externalId: command.externalId, accountNumber: command.accountNumber, amountKopecks: command.amountKopecks, receivedAt: new Date() }, reason: mismatch };
-      return refuseOrRepeat(deps, request, command, refusal);
-    }
+  const matched: { command: PayCommand | OpenCommand; suspenseReason?: string } = asked.kind === "pay" ? await matchIssued(deps, channel, asked) : { command: asked };
+  const command = matched.command;
+  const suspenseReason = matched.suspenseReason;
+  if (suspenseReason !== undefined && !unrefusable) {
+    return refuseOrRepeat(deps, request, command, { kind: "operationRefused", payment: unrecordedPayment(command.externalId, command.accountNumber, command.amountKopecks), reason: suspenseReason });
   }
 
   const payment: PaymentView = {
@@ -261,6 +311,7 @@ async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand
       payment.id, channel, protocol, profile, command.externalId, command.accountNumber, command.amountKopecks,
       command.commissionKopecks, command.payerAmountKopecks ?? null, command.providerTime ?? null, payment.receivedAt,
       JSON.stringify(command.request), answer.body, request.requestId ?? null, pending ? "pending" : "accepted", unrefusable,
+      suspenseReason ?? null,
     ],
   });
   const result = rows[0]!;
@@ -282,93 +333,6 @@ async function pay(deps: IntakeDeps, request: IntakeRequest, command: PayCommand
   return repeatOutcome(deps, request, command, existing);
 }
 
-interface TwoPhaseRow extends PaymentRow {
-  commission_kopecks: string;
-  changed_id: string | null;
-}
-
-/**
- * Finds a channel's payment by its external id, or else by the hub's id: two-phase providers refer to a pending
- * payment by either, depending on what they were given when it was opened.
- */
-const TWO_PHASE_TARGET = `
-  target AS (
-    SELECT id FROM inbound_payment
-    WHERE channel = $1 AND (external_id = $2 OR ($2 ~ '^[0-9]{1,18}$' AND id = $2::bigint))
-    ORDER BY (external_id = $2) DESC LIMIT 1
-  )`;
-
-/** Confirms a pending payment and queues its credit in one statement; the amount, when given, must match. */
-const CONFIRM_SQL = `
-  WITH ${TWO_PHASE_TARGET}, changed AS (
-    UPDATE inbound_payment p SET status = 'accepted'
-    FROM target WHERE p.id = target.id AND p.status = 'pending'
-      AND ($3::bigint IS NULL OR $3::bigint IN (p.amount_kopecks, p.amount_kopecks + p.commission_kopecks))
-    RETURNING p.id
-  ), queued AS (
-    INSERT INTO outbox (topic, payment_id) SELECT 'credit', id FROM changed
-  )
-  SELECT p.id, p.external_id, p.account_number, p.amount_kopecks, p.commission_kopecks, p.received_at,
-    p.status::text AS status, (SELECT id FROM changed) AS changed_id
-  FROM inbound_payment p JOIN target ON p.id = target.id`;
-
-const CLOSE_SQL = `
-  WITH ${TWO_PHASE_TARGET}, changed AS (
-    UPDATE inbound_payment p SET status = 'closed', closed_at = now(), close_reason = $3
-    FROM target WHERE p.id = target.id AND p.status = 'pending'
-    RETURNING p.id
-  )
-  SELECT p.id, p.external_id, p.account_number, p.amount_kopecks, p.commission_kopecks, p.received_at,
-    p.status::text AS status, (SELECT id FROM changed) AS changed_id
-  FROM inbound_payment p JOIN target ON p.id = target.id`;
-
-function paymentViewOf(row: PaymentRow): PaymentView {
-  return {
-    id: BigInt(row.id),
-    externalId: row.external_id,
-    accountNumber: row.account_number,
-    amountKopecks: BigInt(row.amount_kopecks),
-    receivedAt: row.received_at,
-  };
-}
-
-/** The provider says a pending payment succeeded: it becomes accepted and is credited once, like any pay. */
-async function confirm(deps: IntakeDeps, request: IntakeRequest, command: ConfirmCommand): Promise<Outcome> {
-  const { rows } = await deps.pool.query<TwoPhaseRow>({
-    name: "intake-confirm",
-    text: CONFIRM_SQL,
-    values: [request.source.channel, command.reference, command.amountKopecks ?? null],
-  });
-  const row = rows[0];
-  if (!row) return { kind: "paymentNotFound" };
-  const payment = paymentViewOf(row);
-  if (row.changed_id !== null) {
-    deps.dispatchCredit(payment.id, request.requestId);
-    return { kind: "confirmed", payment, repeat: false };
-  }
-  if (row.status === "accepted" || row.status === "credited" || row.status === "failed") return { kind: "confirmed", payment, repeat: true };
-  if (row.status === "closed") return { kind: "operationRefused", payment, reason: "the payment was closed before this confirmation" };
-  return {
-    kind: "operationRefused",
-    payment,
-    reason: `the confirmed amount ${command.amountKopecks} kopecks matches neither the sum ${row.amount_kopecks} nor the sum with commission`,
-  };
-}
-
-/** The provider says a pending payment failed: it closes without money. A payment already confirmed stays money. */
-async function close(deps: IntakeDeps, request: IntakeRequest, command: CloseCommand): Promise<Outcome> {
-  const { rows } = await deps.pool.query<TwoPhaseRow>({
-    name: "intake-close",
-    text: CLOSE_SQL,
-    values: [request.source.channel, command.reference, command.reason.slice(0, 500)],
-  });
-  const row = rows[0];
-  if (!row) return { kind: "paymentNotFound" };
-  const payment = paymentViewOf(row);
-  if (row.changed_id !== null || row.status === "closed") return { kind: "closed", payment, repeat: row.changed_id === null };
-  return { kind: "operationRefused", payment, reason: `the payment is already ${row.status}: a failure report cannot undo it` };
-}
-
 /** A repeat of a payment accepted earlier keeps its answer even if its account was closed or its limits changed since. */
 async function refuseOrRepeat(deps: IntakeDeps, request: IntakeRequest, command: PayCommand | OpenCommand, refusal: Outcome): Promise<Outcome> {
   const existing = await findPayment(deps.pool, request.source.channel, command.externalId);
@@ -379,32 +343,31 @@ async function refuseOrRepeat(deps: IntakeDeps, request: IntakeRequest, command:
 async function repeatOutcome(deps: IntakeDeps, request: IntakeRequest, command: PayCommand | OpenCommand, existing: PaymentRow): Promise<Outcome> {
   const payment = paymentViewOf(existing);
   if (payment.accountNumber === command.accountNumber && payment.amountKopecks === command.amountKopecks) {
-    // A pending payment that closed (cancelled, failed, expired) never becomes money, whatever repeats.
-    if (existing.status === "closed") return { kind: "operationRefused", payment, reason: "the payment was closed" };
+    // A pending payment that closed (cancelled, failed, expired) never becomes money, whatever repeats; a pay for it
+    // is money the provider moved and payhub refused: flagged for an operator (handleCommand).
+    if (existing.status === "closed") return { kind: "operationRefused", payment, reason: "the payment was closed (cancelled, failed or expired) before this payment" };
     if (command.kind === "open") return { kind: "opened", payment, repeat: true };
     // A pay for a payment held earlier (ArsenalPay hold → payment) completes the hold: it becomes money.
     if (existing.status === "pending") {
-      return confirm(deps, request, { kind: "confirm", reference: command.externalId, amountKopecks: command.amountKopecks, externalId: command.externalId, accountNumber: undefined });
+      return confirm(deps.pool, deps.dispatchCredit, request.source, { kind: "confirm", reference: command.externalId, amountKopecks: command.amountKopecks, externalId: command.externalId, accountNumber: undefined }, request.requestId);
     }
     return { kind: "duplicate", payment };
   }
   const detail =
     `external id ${command.externalId} was paid as payment ${existing.id} to account ${existing.account_number} ` +
     `for ${existing.amount_kopecks} kopecks; the repeat names account ${command.accountNumber} and ${command.amountKopecks} kopecks`;
-  // Flagged once: a provider that keeps re-sending the same conflicting request does not bury the operator. On
-  // deps.pool, so that a caller running intake inside its own transaction (the cash desk) needs no second connection.
-  const flagged = await deps.pool.query<{ id: string }>({
-    name: "intake-flag-conflict",
-    text: `INSERT INTO intake_incident (kind, channel, external_id, payment_id, detail, request)
-           SELECT 'conflict', $1, $2, $3, $4, $5::jsonb
-           WHERE NOT EXISTS (SELECT 1 FROM intake_incident
-             WHERE kind = 'conflict' AND channel = $1 AND external_id = $2 AND detail = $4 AND resolved_at IS NULL)
-           RETURNING id`,
-    values: [request.source.channel, command.externalId, payment.id, detail, JSON.stringify(command.request)],
+  // Flagged once: a provider that keeps re-sending the same conflicting request does not bury the operator.
+  const recorded = await recordIncident(deps.pool, {
+    kind: INCIDENT_KINDS.conflict,
+    channel: request.source.channel,
+    externalId: command.externalId,
+    paymentId: payment.id,
+    detail,
+    request: command.request,
+    requestId: request.requestId,
   });
-  const known = flagged.rows.length === 0;
   deps.log.warn(
-    { channel: request.source.channel, externalId: command.externalId, paymentId: existing.id, requestId: request.requestId, alreadyFlagged: known },
+    { channel: request.source.channel, externalId: command.externalId, paymentId: existing.id, requestId: request.requestId, alreadyFlagged: !recorded },
     `conflicting repeat refused: ${detail}`,
   );
   return { kind: "conflict", payment };
@@ -422,11 +385,6 @@ function refusalFor(status: AccountRow["status"] | undefined, amountKopecks: big
 
 async function findAccount(pool: SqlPool, number: string): Promise<AccountRow | undefined> {
   const result = await pool.query<AccountRow>({ name: "intake-find-account", text: FIND_ACCOUNT_SQL, values: [number] });
-  return result.rows[0];
-}
-
-async function findPayment(pool: SqlPool, channel: string, externalId: string): Promise<PaymentRow | undefined> {
-  const result = await pool.query<PaymentRow>({ name: "intake-find-payment", text: FIND_PAYMENT_SQL, values: [channel, externalId] });
   return result.rows[0];
 }
 

@@ -62,8 +62,20 @@ export async function reverseInTransaction(client: SqlClient, source: PaymentSou
     amountKopecks: BigInt(row.amount_kopecks),
     receivedAt: row.received_at,
   };
-  const known = await client.query<{ amount_kopecks: string }>("SELECT amount_kopecks FROM payment_reversal WHERE payment_id = $1::bigint AND reversal_key = $2", [row.id, command.reversalKey]);
-  if (known.rows[0]) return { outcome: { kind: "reversed", payment, amountKopecks: BigInt(known.rows[0].amount_kopecks), repeat: true } };
+  const known = await client.query<{ amount_kopecks: string; provider_time: string | null }>(
+    "SELECT amount_kopecks, provider_time FROM payment_reversal WHERE payment_id = $1::bigint AND reversal_key = $2",
+    [row.id, command.reversalKey],
+  );
+  if (known.rows[0]) {
+    const first = known.rows[0];
+    // The same signed reversal with another (unsigned) time: a replay, or a second reversal of the same amount that
+    // the signed fields cannot tell apart. Posted once; an operator confirms with the provider whether there were two.
+    const flag =
+      command.providerTime !== undefined && first.provider_time !== null && command.providerTime !== first.provider_time
+        ? `${command.reason} "${command.reversalKey}" of payment ${row.id} came again with another time than its first (${first.provider_time}): taken back once; ask the provider whether there were two`
+        : undefined;
+    return { outcome: { kind: "reversed", payment, amountKopecks: BigInt(first.amount_kopecks), repeat: true, ...(flag ? { flag } : {}) } };
+  }
   const history = await client.query<{ credit_posting_id: string | null; reversed_kopecks: string; transferred_kopecks: string }>(
     `SELECT (SELECT id FROM posting WHERE credit_of_payment_id = $1::bigint) AS credit_posting_id,
        (SELECT COALESCE(SUM(amount_kopecks), 0)::bigint FROM payment_reversal WHERE payment_id = $1::bigint) AS reversed_kopecks,
@@ -72,10 +84,11 @@ export async function reverseInTransaction(client: SqlClient, source: PaymentSou
     [row.id],
   );
   const { credit_posting_id: creditPostingId, reversed_kopecks: reversedKopecks, transferred_kopecks: transferredKopecks } = history.rows[0]!;
-  const refuse = (reason: string) => ({ outcome: { kind: "operationRefused" as const, payment, reason } });
+  const refuse = (reason: string, transient = false) => ({ outcome: { kind: "operationRefused" as const, payment, reason, ...(transient ? { transient } : {}) } });
   // Only money that reached the ledger can go back; an accepted payment still in the queue is credited within
   // seconds, so the provider's retry will find it.
-  if (row.status !== "credited" || creditPostingId === null) return refuse(`the payment is ${row.status}, not credited yet`);
+  if (row.status === "accepted" && creditPostingId === null) return refuse("the payment is accepted, not credited yet: repeat shortly", true);
+  if (row.status !== "credited" || creditPostingId === null) return refuse(`the payment is ${row.status}, not credited`);
   // Its money sits in the suspense account, not a subscriber's: an operator assigns it first (then it reverses as usual).
   if (row.account_id === null) return refuse("the payment is in suspense: assign or resolve it first");
   // What is left on the account it was credited to: money staff moved to another account by an approved transfer
@@ -83,7 +96,13 @@ export async function reverseInTransaction(client: SqlClient, source: PaymentSou
   // The provider's retry succeeds once an operator reverses the transfer.
   const transferred = BigInt(transferredKopecks);
   const left = payment.amountKopecks - BigInt(reversedKopecks) - transferred;
-  const amount = command.amountKopecks ?? left;
+  if (command.cumulativeKopecks !== undefined) {
+    // The provider's own total: what payhub has not reversed of it yet, decided under the lock.
+    const missing = command.cumulativeKopecks - BigInt(reversedKopecks);
+    if (missing <= 0n) return { outcome: { kind: "reversed", payment, amountKopecks: 0n, repeat: true } };
+    if (command.cumulativeKopecks > payment.amountKopecks) return refuse(`the provider reports ${command.cumulativeKopecks} kopecks reversed of a payment of ${payment.amountKopecks}`);
+  }
+  const amount = command.cumulativeKopecks !== undefined ? command.cumulativeKopecks - BigInt(reversedKopecks) : (command.amountKopecks ?? left);
   const movedAway = transferred > 0n ? ` (${transferred} kopecks were moved to another account by an approved transfer: reverse the transfer first)` : "";
   if (amount <= 0n) return refuse(`nothing is left of the payment to reverse${movedAway}`);
   if (amount > left) return refuse(`${amount} kopecks asked, only ${left} of ${payment.amountKopecks} left to reverse${movedAway}`);
@@ -101,8 +120,9 @@ export async function reverseInTransaction(client: SqlClient, source: PaymentSou
   );
   await client.query("UPDATE subscriber_account SET balance_kopecks = balance_kopecks - $1::bigint, updated_at = now() WHERE id = $2::int", [amount, row.account_id]);
   const reversal = await client.query<{ id: string }>(
-    "INSERT INTO payment_reversal (payment_id, reversal_key, amount_kopecks, reason, posting_id) VALUES ($1::bigint, $2, $3::bigint, $4, $5::bigint) RETURNING id",
-    [row.id, command.reversalKey, amount, command.reason, postingId],
+    `INSERT INTO payment_reversal (payment_id, reversal_key, amount_kopecks, reason, posting_id, provider_time, request)
+     VALUES ($1::bigint, $2, $3::bigint, $4, $5::bigint, $6, $7::jsonb) RETURNING id`,
+    [row.id, command.reversalKey, amount, command.reason, postingId, command.providerTime ?? null, command.request ? JSON.stringify(command.request) : null],
   );
   return { outcome: { kind: "reversed", payment, amountKopecks: amount, repeat: false }, reversalId: BigInt(reversal.rows[0]!.id) };
 }

@@ -4,11 +4,15 @@ import type { Db } from "../db.ts";
 import type { Logger } from "../log.ts";
 import { QiwiBillApiError, type QiwiBillClient } from "./qiwi-bill-client.ts";
 
+/** The QIWI bill channel's id: the namespace of its billIds. */
+export const QIWI_BILL_CHANNEL = "qiwi-bill";
+
 /**
- * Issuing a QIWI bill so that a subscriber can pay it from the QIWI wallet. Issuing moves no money and stores
- * nothing: the bill lives at QIWI, and the payment is recorded when QIWI's signed PAID notification for its billId
- * arrives (webhooks/qiwi-bill), crediting `customer.account` once. The checks here are the ones that notification
- * will meet, made up front so that a subscriber is never handed a bill whose payment the hub would refuse.
+ * Issuing a QIWI bill so that a subscriber can pay it from the QIWI wallet. Issuing moves no money: the bill lives at
+ * QIWI, and payhub records what it issued (billId, account, amount) before asking QIWI, so that the signed PAID
+ * notification for that billId (webhooks/qiwi-bill) credits the account payhub issued it for, once, whatever the
+ * notification's unsigned `customer.account` says. The checks here are the ones that notification will meet, made up
+ * front so that a subscriber is never handed a bill whose payment the hub would refuse.
  */
 
 /** QIWI closes an unpaid bill after 45 days whatever the bill says; a longer lifetime would be a promise not kept. */
@@ -70,6 +74,9 @@ export async function issueQiwiBill(deps: IssueQiwiBillDeps, input: IssueQiwiBil
   // Whole seconds: QIWI's format has none finer, and the expiry the caller is told is then exactly QIWI's.
   const expiresAt = new Date(Math.floor(((deps.now ?? (() => new Date()))().getTime() + lifetimeMinutes * 60_000) / 1000) * 1000);
   const logged = { billId, account: input.account, amount: formatRubles(input.amountKopecks), expiresAt: expiresAt.toISOString() };
+  // Recorded first: a PAID notification can then never arrive for a bill payhub has no record of. A bill QIWI refuses
+  // leaves a record nothing will ever pay.
+  await deps.db.paymentIntent.create({ data: { channel: QIWI_BILL_CHANNEL, reference: billId, accountNumber: input.account, amountKopecks: input.amountKopecks } });
   try {
     const answer = await deps.client.createBill({
       billId,

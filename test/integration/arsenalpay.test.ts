@@ -60,17 +60,30 @@ describe("ArsenalPay", () => {
     expect(await balanceOf("100081")).toBe(before - 50000n);
     const reversals = await hub.hub.db.paymentReversal.findMany({ where: { payment: { externalId: "p-1" } } });
     expect(reversals.map((reversal) => reversal.amountKopecks).sort()).toEqual([20000n, 30000n]);
-    // What is left (20.00) goes back with a reverse; a second reverse changes nothing.
-    expect((await callback("reverse", "p-1", "100081", "520.00")).body).toBe("OK");
-    expect((await callback("reversal", "p-1", "100081", "520.00")).body).toBe("OK");
-    expect(await balanceOf("100081")).toBe(before - 52000n);
+    // PROTOCOLS.md §3: after a refund only refunds follow; a reverse (the whole payment back) is refused and flagged.
+    expect((await callback("reverse", "p-1", "100081", "520.00")).body).toBe("ERR");
+    expect(await balanceOf("100081")).toBe(before - 50000n);
     const original = await hub.hub.db.inboundPayment.findFirstOrThrow({ where: { channel: "arsenalpay", externalId: "p-1" } });
     const story = (await fetch(`${hub.url}/api/payments/${original.id}`, { headers: { authorization: "Bearer test-admin-token-0123456789" } }).then((response) => response.json())) as {
       reversals: { reason: string; amount: string }[];
       postings: { kind: string }[];
     };
-    expect(story.reversals.map((reversal) => `${reversal.reason} ${reversal.amount}`).sort()).toEqual(["refund 200.00", "refund 300.00", "reverse 20.00"]);
-    expect(story.postings.map((posting) => posting.kind).sort()).toEqual(["payment-credit", "provider-reversal", "provider-reversal", "provider-reversal"]);
+    expect(story.reversals.map((reversal) => `${reversal.reason} ${reversal.amount}`).sort()).toEqual(["refund 200.00", "refund 300.00"]);
+    expect(story.postings.map((posting) => posting.kind).sort()).toEqual(["payment-credit", "provider-reversal", "provider-reversal"]);
+    const flagged = await hub.hub.db.intakeIncident.findMany({ where: { channel: "arsenalpay", externalId: "p-1", resolvedAt: null } });
+    expect(flagged.map((incident) => incident.kind).sort()).toEqual(["reversal-refused", "reversal-refused"]);
+    await expectLedgerConsistent(hub);
+  });
+
+  it("when a reverse names the whole payment, then all of it goes back once; a reverse of part of it is ERR", async () => {
+    const before = await balanceOf("100083");
+    expect((await callback("payment", "r-1", "100083", "250.00")).body).toBe("OK");
+    await waitUntilAllCredited(hub);
+    expect((await callback("reverse", "r-1", "100083", "100.00")).body).toBe("ERR");
+    expect(await balanceOf("100083")).toBe(before + 25000n);
+    expect((await callback("reverse", "r-1", "100083", "250.00")).body).toBe("OK");
+    expect((await callback("reversal", "r-1", "100083", "250.00")).body).toBe("OK");
+    expect(await balanceOf("100083")).toBe(before);
     await expectLedgerConsistent(hub);
   });
 

@@ -52,7 +52,7 @@ function acquirerRegisters(times = 1) {
 }
 
 /** getOrderStatusExtended.do answers from `states` by orderId (persisting), recording the orderIds asked. */
-function acquirerStatuses(states: Map<string, { orderStatus: number; amount?: number }>) {
+function acquirerStatuses(states: Map<string, { orderStatus: number; amount?: number; paymentAmountInfo?: { refundedAmount?: number } }>) {
   const asked: Record<string, string>[] = [];
   nock(ACQUIRER)
     .persist()
@@ -167,24 +167,38 @@ describe("card orders and callbacks", () => {
     expect((await payment(hub, orderNumber)).status).toBe("pending");
   });
 
-  it("when refunded with an amount follows a credit, then that part is compensated, repeats change nothing, and never beyond what is left", async () => {
+  it("when refund callbacks follow a credit, then payhub asks the acquirer and reverses up to its refunded total: repeats change nothing, two refunds of the same amount count twice, a callback's own amount moves nothing", async () => {
     const { orderNumber, mdOrder } = await registered(hub, "100083", "400.00");
     const before = await balanceOf(hub, "100083");
     expect((await callback(hub, { mdOrder, orderNumber, operation: "deposited", status: "1", amount: "40000" })).status).toBe(200);
     await waitUntilAllCredited(hub);
+    const states = new Map<string, { orderStatus: number; amount: number; paymentAmountInfo?: { refundedAmount: number } }>([
+      [mdOrder, { orderStatus: 4, amount: 40000, paymentAmountInfo: { refundedAmount: 15000 } }],
+    ]);
+    const asked = acquirerStatuses(states);
     const refund = { mdOrder, orderNumber, operation: "refunded", status: "1", amount: "15000" };
     expect((await callback(hub, refund)).status).toBe(200);
     expect((await callback(hub, refund)).status).toBe(200);
+    expect(asked).toHaveLength(2);
     expect(await balanceOf(hub, "100083")).toBe(before + 40000n - 15000n);
-    // 300 rubles more than the 250 left: refused, nothing posted.
-    expect((await callback(hub, { ...refund, amount: "30000" })).status).toBe(409);
-    expect(await balanceOf(hub, "100083")).toBe(before + 25000n);
-    // reversed: everything that is left goes back, once.
+    // A second refund of the same 150 rubles: the callback is identical, the acquirer's total says 300.
+    states.set(mdOrder, { orderStatus: 4, amount: 40000, paymentAmountInfo: { refundedAmount: 30000 } });
+    expect((await callback(hub, refund)).status).toBe(200);
+    expect(await balanceOf(hub, "100083")).toBe(before + 10000n);
+    // A callback claiming 300 rubles more: the acquirer's total has not moved, so nothing is reversed.
+    expect((await callback(hub, { ...refund, amount: "30000" })).status).toBe(200);
+    expect(await balanceOf(hub, "100083")).toBe(before + 10000n);
+    // reversed: the acquirer's total is the whole sum; what is left goes back, once.
+    states.set(mdOrder, { orderStatus: 3, amount: 40000 });
     expect((await callback(hub, { mdOrder, orderNumber, operation: "reversed", status: "1" })).status).toBe(200);
     expect((await callback(hub, { mdOrder, orderNumber, operation: "reversed", status: "1" })).status).toBe(200);
     expect(await balanceOf(hub, "100083")).toBe(before);
     const reversals = await hub.hub.db.paymentReversal.findMany({ where: { payment: { externalId: orderNumber } }, orderBy: { id: "asc" } });
-    expect(reversals.map((reversal) => [reversal.reversalKey, reversal.amountKopecks])).toEqual([["refunded 15000", 15000n], ["reversed", 25000n]]);
+    expect(reversals.map((reversal) => [reversal.reversalKey, reversal.amountKopecks])).toEqual([
+      ["acquirer total 15000", 15000n],
+      ["acquirer total 30000", 15000n],
+      ["acquirer total 40000", 10000n],
+    ]);
     await expectLedgerConsistent(hub);
   });
 

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectedSignature } from "../../adapters/qiwi-bill/verify.ts";
 import { expectedLmiHash, expectedLmiHash2 } from "../../adapters/webmoney/verify.ts";
 import { expectedSha1Hash } from "../../adapters/yoomoney/verify.ts";
+import nock from "nock";
+import { issueQiwiBill, issueWebmoneyInvoice, TEST_ADMIN_TOKEN } from "../support/issued-payments.ts";
 import { expectLedgerConsistent, startTestHub, waitUntilAllCredited, type TestHub } from "../support/test-hub.ts";
 
 // WebMoney, YooMoney and QIWI bills end to end over HTTP: a request signed the way the provider signs it credits an
@@ -23,8 +25,11 @@ beforeAll(async () => {
     QIWI_BILL_SECRET_KEY: QIWI_SECRET,
     QIWI_BILL_SITE_ID: SITE_ID,
   });
+  nock.disableNetConnect();
+  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
 });
 afterAll(async () => {
+  nock.enableNetConnect();
   await hub?.stop();
 });
 
@@ -34,11 +39,12 @@ const post = (path: string, body: string, headers: Record<string, string> = {}) 
   fetch(`${hub.url}${path}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body });
 
 describe("WebMoney", () => {
-  const fields = (transNo: string, account: string, amount: string, mode = "0") => {
+  /** A notification as WebMoney signs it: LMI_PAYMENT_NO (payhub's invoice) is signed, ACCOUNT (payhub's own form field) is not. */
+  const fields = (transNo: string, paymentNo: string, account: string, amount: string, mode = "0") => {
     const signed = {
       LMI_PAYEE_PURSE: PURSE,
       LMI_PAYMENT_AMOUNT: amount,
-      LMI_PAYMENT_NO: `90${transNo}`,
+      LMI_PAYMENT_NO: paymentNo,
       LMI_MODE: mode,
       LMI_SYS_INVS_NO: `55${transNo}`,
       LMI_SYS_TRANS_NO: transNo,
@@ -48,46 +54,80 @@ describe("WebMoney", () => {
     };
     return { ...signed, ACCOUNT: account, LMI_HASH: expectedLmiHash(signed, WEBMONEY_SECRET, "sha256"), LMI_HASH2: expectedLmiHash2(signed, WEBMONEY_SECRET) };
   };
+  const prerequest = (paymentNo: string, account: string, amount: string) =>
+    post("/webhooks/webmoney", new URLSearchParams({ LMI_PREREQUEST: "1", LMI_PAYEE_PURSE: PURSE, LMI_PAYMENT_AMOUNT: amount, LMI_PAYMENT_NO: paymentNo, LMI_MODE: "0", LMI_PAYER_WM: "404521188333", LMI_PAYER_PURSE: "R366393600555", ACCOUNT: account }).toString());
 
-  it("when the pre-request names an active account and our purse, then YES; an unknown account gets a refusal text", async () => {
-    const ok = await post("/webhooks/webmoney", new URLSearchParams({ LMI_PREREQUEST: "1", LMI_PAYEE_PURSE: PURSE, LMI_PAYMENT_AMOUNT: "150.00", LMI_PAYMENT_NO: "1", LMI_MODE: "0", LMI_PAYER_WM: "404521188333", LMI_PAYER_PURSE: "R366393600555", ACCOUNT: "100080" }).toString());
-    expect(await ok.text()).toBe("YES");
-    const unknown = await post("/webhooks/webmoney", new URLSearchParams({ LMI_PREREQUEST: "1", LMI_PAYEE_PURSE: PURSE, LMI_PAYMENT_AMOUNT: "150.00", LMI_PAYMENT_NO: "2", LMI_MODE: "0", LMI_PAYER_WM: "1", LMI_PAYER_PURSE: "R1", ACCOUNT: "999999" }).toString());
-    expect(unknown.status).toBe(200);
-    expect(await unknown.text()).not.toBe("YES");
+  it("when payhub issues an invoice, then it answers the payment form with its own LMI_PAYMENT_NO, our purse and the amount", async () => {
+    const response = await fetch(`${hub.url}/api/webmoney/invoices`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ account: "100080", amount: "150" }),
+    });
+    expect(response.status).toBe(201);
+    const invoice = (await response.json()) as { paymentNo: string; form: { action: string; fields: Record<string, string> } };
+    expect(invoice.paymentNo).toMatch(/^[0-9]+$/);
+    expect(invoice.form.action).toBe("https://merchant.webmoney.ru/lmi/payment_utf.asp");
+    expect(invoice.form.fields).toMatchObject({ LMI_PAYEE_PURSE: PURSE, LMI_PAYMENT_AMOUNT: "150.00", LMI_PAYMENT_NO: invoice.paymentNo, ACCOUNT: "100080" });
+    for (const [body, status] of [
+      [{ account: "999999", amount: "150.00" }, 404],
+      [{ account: "100099", amount: "150.00" }, 409],
+      [{ account: "100080", amount: "100000.01" }, 422],
+      [{ account: "100080", amount: "1e3" }, 400],
+    ] as const) {
+      const refused = await fetch(`${hub.url}/api/webmoney/invoices`, { method: "POST", headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+      expect({ body, status: refused.status }).toEqual({ body, status });
+    }
   });
 
-  it("when a signed notification arrives, then the account is credited once, and its replay credits nothing", async () => {
+  it("when the pre-request names payhub's invoice with its account and amount, then YES; an unknown number, another account or another amount gets a refusal text", async () => {
+    const paymentNo = await issueWebmoneyInvoice(hub, "100080", "150.00");
+    expect(await (await prerequest(paymentNo, "100080", "150.00")).text()).toBe("YES");
+    for (const [number, account, amount] of [
+      ["999999999", "100080", "150.00"],
+      [paymentNo, "100081", "150.00"],
+      [paymentNo, "100080", "1500.00"],
+    ]) {
+      const refused = await prerequest(number!, account!, amount!);
+      expect(refused.status).toBe(200);
+      expect(await refused.text()).toMatch(/^Счёт на оплату не найден или изменён/);
+    }
+    // The unsigned pre-request never changed the invoice: it is still for 100080 and 150.00.
+    expect(await (await prerequest(paymentNo, "100080", "150.00")).text()).toBe("YES");
+  });
+
+  it("when a signed notification pays an invoice, then the invoice's account is credited once (whatever the unsigned ACCOUNT says), and its replay credits nothing", async () => {
+    const paymentNo = await issueWebmoneyInvoice(hub, "100080", "150.00");
     const before = await balanceOf("100080");
-    const body = new URLSearchParams(fields("892001", "100080", "150.00")).toString();
+    const body = new URLSearchParams(fields("892001", paymentNo, "100080", "150.00")).toString();
     expect((await post("/webhooks/webmoney", body)).status).toBe(200);
     expect((await post("/webhooks/webmoney", body)).status).toBe(200);
+    // The same signed notification with ACCOUNT changed: the same payment, credited nothing more, to nobody else.
+    expect((await post("/webhooks/webmoney", new URLSearchParams(fields("892001", paymentNo, "100081", "150.00")).toString())).status).toBe(200);
     await waitUntilAllCredited(hub);
     expect(await balanceOf("100080")).toBe(before + 15000n);
     expect(await hub.hub.db.inboundPayment.count({ where: { channel: "webmoney", externalId: "892001" } })).toBe(1);
   });
 
-  it("when a notification contradicts its approved pre-request (another amount or account), then HTTP 400 and no money; a matching one is credited", async () => {
-    const prerequest = (paymentNo: string, account: string, amount: string) =>
-      post("/webhooks/webmoney", new URLSearchParams({ LMI_PREREQUEST: "1", LMI_PAYEE_PURSE: PURSE, LMI_PAYMENT_AMOUNT: amount, LMI_PAYMENT_NO: paymentNo, LMI_MODE: "0", LMI_PAYER_WM: "404521188333", LMI_PAYER_PURSE: "R366393600555", ACCOUNT: account }).toString());
-    expect(await (await prerequest("90893001", "100083", "150.00")).text()).toBe("YES");
+  it("when a signed notification names a number payhub never issued or another amount than issued, then it is taken (200) into suspense, not credited to its unsigned ACCOUNT", async () => {
+    const paymentNo = await issueWebmoneyInvoice(hub, "100083", "150.00");
     const before = await balanceOf("100083");
-    // fields() numbers the payment 90<transNo>: transaction 893001 belongs to pre-request 90893001.
-    const moreMoney = await post("/webhooks/webmoney", new URLSearchParams(fields("893001", "100083", "1500.00")).toString());
-    expect(moreMoney.status).toBe(400);
-    expect(await moreMoney.text()).toContain("предварительному запросу");
-    expect((await post("/webhooks/webmoney", new URLSearchParams(fields("893001", "100084", "150.00")).toString())).status).toBe(400);
-    expect(await hub.hub.db.inboundPayment.count({ where: { channel: "webmoney", externalId: "893001" } })).toBe(0);
-    expect((await post("/webhooks/webmoney", new URLSearchParams(fields("893001", "100083", "150.00")).toString())).status).toBe(200);
+    expect((await post("/webhooks/webmoney", new URLSearchParams(fields("893001", paymentNo, "100083", "1500.00")).toString())).status).toBe(200);
+    expect((await post("/webhooks/webmoney", new URLSearchParams(fields("893002", "777777", "100083", "150.00")).toString())).status).toBe(200);
     await waitUntilAllCredited(hub);
-    expect(await balanceOf("100083")).toBe(before + 15000n);
+    expect(await balanceOf("100083")).toBe(before);
+    const items = await hub.hub.db.suspenseItem.findMany({ where: { payment: { channel: "webmoney", externalId: { in: ["893001", "893002"] } } }, include: { payment: true }, orderBy: { id: "asc" } });
+    expect(items.map((item) => [item.payment.externalId, item.reason.split(" (")[0], item.payment.accountNumber])).toEqual([
+      ["893001", "amount differs from what payhub issued", "100083"],
+      ["893002", "not issued by payhub", "100083"],
+    ]);
   });
 
   it("when the hash is forged, the amount changed after signing, or the purse is not ours, then HTTP 400 and no money", async () => {
+    const paymentNo = await issueWebmoneyInvoice(hub, "100080", "150.00");
     const before = await paymentCount();
-    const forged = { ...fields("892002", "100080", "150.00"), LMI_HASH: "0".repeat(64) };
-    const changed = { ...fields("892003", "100080", "150.00"), LMI_PAYMENT_AMOUNT: "1500.00" };
-    const foreign = fields("892004", "100080", "150.00");
+    const forged = { ...fields("892002", paymentNo, "100080", "150.00"), LMI_HASH: "0".repeat(64) };
+    const changed = { ...fields("892003", paymentNo, "100080", "150.00"), LMI_PAYMENT_AMOUNT: "1500.00" };
+    const foreign = fields("892004", paymentNo, "100080", "150.00");
     foreign.LMI_PAYEE_PURSE = "R000000000000";
     for (const request of [forged, changed, foreign]) expect((await post("/webhooks/webmoney", new URLSearchParams(request).toString())).status).toBe(400);
     expect(await paymentCount()).toBe(before);
@@ -154,9 +194,9 @@ describe("QIWI bills", () => {
       body: JSON.stringify(body),
     });
 
-  it("when a bill is PAID, then the account is credited once and a repeat credits nothing; the amount is signed with two decimals", async () => {
+  it("when a bill payhub issued is PAID, then its account is credited once and a repeat credits nothing; the amount is signed with two decimals", async () => {
     const before = await balanceOf("100082");
-    const paid = bill("bill-1", "100082", "300");
+    const paid = bill(await issueQiwiBill(hub, "100082", "300.00"), "100082", "300");
     const first = await send(paid);
     expect(first.status).toBe(200);
     expect(await first.json()).toEqual({ error: "0" });

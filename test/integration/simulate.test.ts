@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runSimulator } from "../../scripts/simulate.ts";
+import { issueQiwiBill } from "../support/issued-payments.ts";
 import { expectLedgerConsistent, startTestHub, waitFor, waitUntilAllCredited, type TestHub } from "../support/test-hub.ts";
 
 // The provider simulator (`npm run simulate`) against a real hub: for every channel, a payment sent twice (--repeat 2)
@@ -90,28 +91,31 @@ async function closedPort(): Promise<number> {
 
 async function simulate(args: string[]): Promise<{ code: number; lines: string[] }> {
   const lines: string[] = [];
-  const code = await runSimulator([...args, "--url", hub.url], SECRETS, (line) => lines.push(line));
+  const code = await runSimulator([...args, "--url", hub.url], { ...SECRETS, HUB_ADMIN_TOKEN: hub.config.adminToken }, (line) => lines.push(line));
   return { code, lines };
 }
 
 describe("each channel, sent twice, credits the sum once", () => {
-  const cases: { channel: string; args: string[]; requests: number }[] = [
+  const cases: { channel: string; args: string[] | (() => Promise<string[]>); requests: number }[] = [
     { channel: "osmp", args: ["osmp", "--id", "7001"], requests: 2 },
     { channel: "osmp (vladik, Basic from the environment)", args: ["osmp", "--profile", "vladik", "--id", "7002"], requests: 2 },
     { channel: "bank (signed)", args: ["bank", "--id", "7003"], requests: 2 },
-    { channel: "webmoney (with the pre-request)", args: ["webmoney", "--prerequest", "--id", "7004"], requests: 4 },
+    // The invoice from payhub's API (once), then the pre-request and the notification (each twice).
+    { channel: "webmoney (with the pre-request)", args: ["webmoney", "--prerequest", "--id", "7004"], requests: 5 },
     { channel: "yoomoney", args: ["yoomoney", "--id", "ym-7005"], requests: 2 },
-    { channel: "qiwi-bill", args: ["qiwi-bill", "--id", "bill-7006"], requests: 2 },
+    // A bill payhub issued (QIWI's bill API played by nock): its PAID notification credits the account it was issued for.
+    { channel: "qiwi-bill (a bill payhub issued)", args: async () => ["qiwi-bill", "--id", await issueQiwiBill(hub, "100083", "123.45")], requests: 2 },
     { channel: "sms (incoming SMS, then the status callback)", args: ["sms", "--id", "sms-7007"], requests: 4 },
   ];
   for (const { channel, args, requests } of cases) {
     it(`${channel}`, async () => {
       const before = await balanceOf("100083");
-      const { code, lines } = await simulate([...args, "--account", "100083", "--sum", "123.45", "--repeat", "2"]);
+      const { code, lines } = await simulate([...(typeof args === "function" ? await args() : args), "--account", "100083", "--sum", "123.45", "--repeat", "2"]);
       expect(code, lines.join("\n")).toBe(0);
       const requestLines = lines.filter((line) => !line.startsWith("summary:"));
       expect(requestLines).toHaveLength(requests);
-      for (const line of requestLines) expect(line).toMatch(/ -> HTTP 200 .*\[ok\]$/);
+      // 201: the invoice payhub's API issued (WebMoney); 200: every provider answer.
+      for (const line of requestLines) expect(line).toMatch(/ -> HTTP 20[01] .*\[ok\]$/);
       expect(lines.at(-1)).toMatch(new RegExp(`^summary: .*sent ${requests}, answered OK ${requests}, refused 0, errors 0 `));
       await waitUntilAllCredited(hub);
       expect(await balanceOf("100083")).toBe(before + 12345n);
@@ -167,7 +171,8 @@ describe("failures", () => {
     const payments = await hub.hub.db.inboundPayment.count();
     const { code, lines } = await simulate(["webmoney", "--secret", "not-the-secret-key", "--id", "7201", "--account", "100080", "--sum", "50.00"]);
     expect(code).toBe(1);
-    expect(lines[0]).toMatch(/^webmoney POST \/webhooks\/webmoney notification LMI_SYS_TRANS_NO=7201 ACCOUNT=100080 LMI_PAYMENT_AMOUNT=50\.00 -> HTTP 400 .*\[REFUSED\]$/);
+    expect(lines[0]).toMatch(/^webmoney POST \/api\/webmoney\/invoices invoice \(the site asks payhub\) account=100080 amount=50\.00 -> HTTP 201 LMI_PAYMENT_NO=[0-9]+ \[ok\]$/);
+    expect(lines[1]).toMatch(/^webmoney POST \/webhooks\/webmoney notification LMI_SYS_TRANS_NO=7201 ACCOUNT=100080 LMI_PAYMENT_AMOUNT=50\.00 -> HTTP 400 .*\[REFUSED\]$/);
     expect(lines.join("\n")).not.toContain("not-the-secret-key");
     expect(await hub.hub.db.inboundPayment.count()).toBe(payments);
     expect(await balanceOf("100080")).toBe(before);

@@ -5,6 +5,8 @@ import { expectedSha1Hash } from "../../adapters/yoomoney/verify.ts";
 import { suspenseApi } from "../../src/api/suspense-routes.ts";
 import { createPool } from "../../src/db.ts";
 import { reversePayment } from "../../src/payments/reverse-payment.ts";
+import nock from "nock";
+import { issueQiwiBill, issueWebmoneyInvoice } from "../support/issued-payments.ts";
 import { osmp } from "../support/osmp-client.ts";
 import { expectLedgerConsistent, startTestHub, waitUntilAllCredited, type TestHub } from "../support/test-hub.ts";
 import { AUTOMATION_TOKEN, expectDocumented, staffApi } from "./cashier-api-client.ts";
@@ -30,10 +32,13 @@ let kassir1: string;
 
 beforeAll(async () => {
   hub = await startTestHub(HUB_ENV);
+  nock.disableNetConnect();
+  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
   api = staffApi(hub);
   [starshiy, kassir1] = await Promise.all([api.signIn("starshiy"), api.signIn("kassir1")]);
 });
 afterAll(async () => {
+  nock.enableNetConnect();
   await hub?.stop();
 });
 
@@ -51,9 +56,9 @@ const qiwiBill = (billId: string, account: string, value: string) => {
   return fetch(`${hub.url}/webhooks/qiwi-bill`, { method: "POST", headers: { "content-type": "application/json", "X-Api-Signature-SHA256": signature }, body: JSON.stringify(body) });
 };
 
-const webmoney = (transNo: string, account: string, amount: string) => {
+const webmoney = (transNo: string, account: string, amount: string, paymentNo = `70${transNo}`) => {
   const signed = {
-    LMI_PAYEE_PURSE: HUB_ENV.WEBMONEY_PURSES, LMI_PAYMENT_AMOUNT: amount, LMI_PAYMENT_NO: `70${transNo}`, LMI_MODE: "0", LMI_SYS_INVS_NO: `55${transNo}`,
+    LMI_PAYEE_PURSE: HUB_ENV.WEBMONEY_PURSES, LMI_PAYMENT_AMOUNT: amount, LMI_PAYMENT_NO: paymentNo, LMI_MODE: "0", LMI_SYS_INVS_NO: `55${transNo}`,
     LMI_SYS_TRANS_NO: transNo, LMI_SYS_TRANS_DATE: "20261124 13:07:36", LMI_PAYER_PURSE: "R366393600555", LMI_PAYER_WM: "404521188333",
   };
   return post("/webhooks/webmoney", new URLSearchParams({ ...signed, ACCOUNT: account, LMI_HASH: expectedLmiHash(signed, HUB_ENV.WEBMONEY_SECRET_KEY, "sha256"), LMI_HASH2: expectedLmiHash2(signed, HUB_ENV.WEBMONEY_SECRET_KEY) }).toString());
@@ -90,25 +95,43 @@ describe("intake of a payment the provider cannot take back", () => {
     await expectLedgerConsistent(hub);
   });
 
-  it("when a QIWI bill is PAID for a closed account or a WebMoney notification for a blocked one, then success, in suspense with the reason", async () => {
-    const bill = await qiwiBill("bill-s-1", "100099", "300");
+  it("when a QIWI bill or a WebMoney invoice payhub issued is paid after its account was closed or blocked, then success, in suspense with the reason", async () => {
+    const setStatus = (number: string, status: string) =>
+      api.call("PUT", `/api/accounts/${number}`, AUTOMATION_TOKEN, { ownerName: "Суспензов Павел Олегович", address: "Артём, ул. Фрунзе 1", status });
+    expect((await setStatus("200001", "active")).status).toBe(201);
+    expect((await setStatus("200002", "active")).status).toBe(201);
+    const billId = await issueQiwiBill(hub, "200001", "300.00");
+    const paymentNo = await issueWebmoneyInvoice(hub, "200002", "150.00");
+    expect((await setStatus("200001", "closed")).status).toBe(200);
+    expect((await setStatus("200002", "blocked")).status).toBe(200);
+    const bill = await qiwiBill(billId, "200001", "300");
     expect({ status: bill.status, json: await bill.json() }).toEqual({ status: 200, json: { error: "0" } });
-    expect((await webmoney("770001", "100090", "150.00")).status).toBe(200);
-    const missing = await qiwiBill("bill-s-2", "10080", "120.50");
-    expect(missing.status).toBe(200);
+    expect((await webmoney("770001", "200002", "150.00", paymentNo)).status).toBe(200);
     await waitUntilAllCredited(hub);
-    expect(await itemOf("qiwi-bill", "bill-s-1")).toMatchObject({ reason: "account closed", payment: { accountId: null } });
-    expect(await itemOf("webmoney", "770001")).toMatchObject({ reason: "account blocked", payment: { accountId: null } });
-    expect(await itemOf("qiwi-bill", "bill-s-2")).toMatchObject({ reason: "unknown account" });
+    expect(await itemOf("qiwi-bill", billId)).toMatchObject({ reason: "account closed", payment: { accountId: null, accountNumber: "200001" } });
+    expect(await itemOf("webmoney", "770001")).toMatchObject({ reason: "account blocked", payment: { accountId: null, accountNumber: "200002" } });
   });
 
-  it("when the sum is outside the limits, then it is refused as before and nothing is written", async () => {
+  it("when a signed QIWI bill or WebMoney notification names something payhub never issued, then success, in suspense (its unsigned account is only a suggestion)", async () => {
+    const bill = await qiwiBill("bill-s-1", "100099", "300");
+    expect({ status: bill.status, json: await bill.json() }).toEqual({ status: 200, json: { error: "0" } });
+    expect((await webmoney("770002", "100090", "150.00")).status).toBe(200);
+    expect((await qiwiBill("bill-s-2", "10080", "120.50")).status).toBe(200);
+    await waitUntilAllCredited(hub);
+    expect(await itemOf("qiwi-bill", "bill-s-1")).toMatchObject({ reason: "not issued by payhub (bill-s-1)", payment: { accountId: null, accountNumber: "100099" } });
+    expect(await itemOf("webmoney", "770002")).toMatchObject({ reason: "not issued by payhub (70770002)", payment: { accountId: null, accountNumber: "100090" } });
+    expect(await itemOf("qiwi-bill", "bill-s-2")).toMatchObject({ reason: "not issued by payhub (bill-s-2)", payment: { accountNumber: "10080" } });
+  });
+
+  it("when the sum is outside the limits, then it is refused as before and no money is written, but the operator has an incident with the request", async () => {
     const items = await hub.hub.db.suspenseItem.count();
     const answer = await post("/webhooks/yoomoney", yoomoney("ym-s-big", "100018", "99999999.00"));
     expect(answer.status).toBe(422);
     expect(await answer.text()).toMatch(/amount too large/);
     expect(await hub.hub.db.inboundPayment.count({ where: { channel: "yoomoney", externalId: "ym-s-big" } })).toBe(0);
     expect(await hub.hub.db.suspenseItem.count()).toBe(items);
+    const incident = await hub.hub.db.intakeIncident.findFirstOrThrow({ where: { channel: "yoomoney", externalId: "ym-s-big" } });
+    expect(incident).toMatchObject({ kind: "out-of-limits", resolvedAt: null, request: expect.objectContaining({ amount: "99999999.00", label: "100018" }) });
   });
 
   it("when OSMP pays an unknown account, then result 5 as before and nothing is written", async () => {

@@ -90,7 +90,7 @@ function flipped(value: string): string {
 }
 
 describe("parsing QIWI bill notifications", () => {
-  it("when a PAID bill is signed with our secret, then it becomes a pay keyed by billId for the bill's customer account", () => {
+  it("when a PAID bill is signed with our secret, then it becomes a pay keyed by billId, for the bill payhub issued under that billId", () => {
     const inbound = signedRequest(paid);
     expect(parse(inbound)).toEqual({
       ok: true,
@@ -103,6 +103,8 @@ describe("parsing QIWI bill notifications", () => {
         payerAmountKopecks: undefined,
         providerTime: "2026-11-24T12:31:07+03:00",
         request: body(paid),
+        // The account is payhub's record of the billId; bill.customer.account is unsigned and only describes.
+        intentReference: "payhub-2026-000123",
         // After the money moved: an account payhub cannot credit goes to suspense, not back.
         unrefusable: true,
       },
@@ -167,17 +169,15 @@ describe("parsing QIWI bill notifications", () => {
     });
   });
 
-  it("when a PAID bill carries no customer account, then it is refused with a message saying payhub did not issue it", () => {
-    const error = refusal(signedRequest({ ...paid, account: undefined }));
-    expect(error).toMatchObject({ kind: "malformed", field: "bill.customer.account" });
-    expect(error.message).toMatch(/not issued by payhub/);
+  it("when a signed PAID bill carries no customer account, or one that is no account number, then it is still a pay for its billId: the money moved, and the core matches it with what payhub issued (or suspense)", () => {
+    expect(commandOf(signedRequest({ ...paid, account: undefined }))).toMatchObject({ kind: "pay", accountNumber: "", intentReference: paid.billId, unrefusable: true });
     const noCustomer = body(paid);
     delete (noCustomer.bill as Record<string, unknown>).customer;
-    expect(refusal(request(noCustomer, hmac(paid, SECRET)))).toMatchObject({ kind: "malformed", field: "bill.customer.account" });
+    expect(commandOf(request(noCustomer, hmac(paid, SECRET)))).toMatchObject({ kind: "pay", accountNumber: "", intentReference: paid.billId });
+    expect(commandOf(signedRequest({ ...paid, account: "a@b.ru" }))).toMatchObject({ kind: "pay", accountNumber: "a@b.ru", intentReference: paid.billId });
   });
 
   it.each([
-    ["the customer account is not an account number", { account: "a@b.ru" }, "badAccountFormat", "bill.customer.account"],
     ["the currency is not RUB", { currency: "USD" }, "malformed", "bill.amount.currency"],
     ["the billId is empty", { billId: "" }, "malformed", "bill.billId"],
   ])("when a correctly signed PAID bill's %s, then it is refused as %s naming %s", (_what, change, kind, field) => {

@@ -130,8 +130,15 @@ describe("parsing WebMoney pre-requests", () => {
     expect(commandOf({ ...prerequest, LMI_MODE: "1" })).toMatchObject({ kind: "check", accountNumber: "100080" });
   });
 
-  it("when a pre-request carries no LMI_PAYMENT_NO, then the check has no external id", () => {
-    expect(commandOf({ ...prerequest, LMI_PAYMENT_NO: undefined })).toMatchObject({ kind: "check", externalId: undefined });
+  it("when a pre-request carries LMI_PAYMENT_NO, then the check confirms that invoice of payhub's (nothing else is approved)", () => {
+    expect(commandOf(prerequest)).toMatchObject({ kind: "check", externalId: prerequest.LMI_PAYMENT_NO, intentReference: prerequest.LMI_PAYMENT_NO });
+  });
+
+  it.each([
+    ["no LMI_PAYMENT_NO", undefined],
+    ["an LMI_PAYMENT_NO that is not a number payhub issues", "order-7"],
+  ])("when a pre-request carries %s, then it is refused: payhub's form always carries its own invoice number", (_what, paymentNo) => {
+    expect(refusal({ ...prerequest, LMI_PAYMENT_NO: paymentNo })).toMatchObject({ kind: "malformed", field: "LMI_PAYMENT_NO" });
   });
 
   it.each([
@@ -253,6 +260,10 @@ describe("parsing WebMoney payment notifications", () => {
     });
   });
 
+  it("when a signed notification's ACCOUNT (payhub's own form field, not in LMI_HASH) is not even an account number, then it is still a pay for payhub's invoice LMI_PAYMENT_NO: the money moved, the account comes from the invoice", () => {
+    expect(commandOf(signed({ ...unsigned, ACCOUNT: "10008O" }))).toMatchObject({ kind: "pay", accountNumber: "10008O", intentReference: unsigned.LMI_PAYMENT_NO, unrefusable: true });
+  });
+
   it("when a test payment arrives where test payments are credited, then it is a pay", () => {
     expect(commandOf(signed({ ...unsigned, LMI_MODE: "1" }), { testPaymentsCredit: true })).toMatchObject({ kind: "pay", externalId: "892456" });
   });
@@ -262,7 +273,6 @@ describe("parsing WebMoney payment notifications", () => {
     ["the amount is zero", { LMI_PAYMENT_AMOUNT: "0.00" }, "malformed", "LMI_PAYMENT_AMOUNT"],
     ["LMI_MODE is neither 0 nor 1", { LMI_MODE: "2" }, "malformed", "LMI_MODE"],
     ["LMI_SYS_TRANS_NO is not digits", { LMI_SYS_TRANS_NO: "89x" }, "malformed", "LMI_SYS_TRANS_NO"],
-    ["ACCOUNT has a letter", { ACCOUNT: "10008O" }, "badAccountFormat", "ACCOUNT"],
   ])("when a correctly signed notification's %s, then it is refused as %s naming %s", (_what, change, kind, field) => {
     expect(refusal(signed({ ...unsigned, ...change }))).toMatchObject({ kind, field });
   });
@@ -305,7 +315,7 @@ const OUTCOMES: Record<OutcomeKind, { outcome: Outcome; prerequest: string | Reg
   closed: { outcome: { kind: "closed", payment, repeat: false }, prerequest: /^Операция не поддерживается/, notificationStatus: 400 },
   paymentNotFound: { outcome: { kind: "paymentNotFound" }, prerequest: /^Операция не поддерживается/, notificationStatus: 400 },
   reversed: { outcome: { kind: "reversed", payment, amountKopecks: 100n, repeat: false }, prerequest: /^Операция не поддерживается/, notificationStatus: 400 },
-  operationRefused: { outcome: { kind: "operationRefused", payment, reason: "closed" }, prerequest: /^Платёж не соответствует предварительному запросу: closed/, notificationStatus: 400 },
+  operationRefused: { outcome: { kind: "operationRefused", payment, reason: "closed" }, prerequest: /^Счёт на оплату не найден или изменён/, notificationStatus: 400 },
   temporaryFailure: { outcome: { kind: "temporaryFailure" }, prerequest: /^Временная ошибка/, notificationStatus: 503 },
 };
 

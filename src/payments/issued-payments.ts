@@ -1,0 +1,39 @@
+import type { SqlClient, SqlPool } from "../db.ts";
+
+/**
+ * Payments payhub issued itself before the payer paid (table payment_intent): a WebMoney invoice, whose
+ * LMI_PAYMENT_NO is its own id, and a QIWI bill, whose billId payhub chose. A provider's notification is signed over
+ * that reference, so the account and the amount payhub recorded here are what the payment is for; the notification's
+ * unsigned account field only describes. Only payhub's API writes here; an unsigned request never does.
+ */
+
+export interface IssuedPayment {
+  reference: string;
+  accountNumber: string;
+  amountKopecks: bigint;
+}
+
+export async function findIssuedPayment(pool: SqlPool, channel: string, reference: string): Promise<IssuedPayment | undefined> {
+  const { rows } = await pool.query<{ account_number: string; amount_kopecks: string }>({
+    name: "intake-find-issued",
+    text: "SELECT account_number, amount_kopecks FROM payment_intent WHERE channel = $1 AND reference = $2",
+    values: [channel, reference],
+  });
+  const row = rows[0];
+  return row ? { reference, accountNumber: row.account_number, amountKopecks: BigInt(row.amount_kopecks) } : undefined;
+}
+
+/**
+ * Records an issued payment. Without a reference, its own id is the reference (a WebMoney invoice number: WebMoney
+ * wants LMI_PAYMENT_NO to be a whole number).
+ */
+export async function recordIssuedPayment(sql: SqlClient, input: { channel: string; reference?: string; accountNumber: string; amountKopecks: bigint }): Promise<IssuedPayment> {
+  const { rows } = await sql.query<{ reference: string }>(
+    `WITH next AS (SELECT nextval(pg_get_serial_sequence('payment_intent', 'id')) AS id)
+     INSERT INTO payment_intent (id, channel, reference, account_number, amount_kopecks)
+     SELECT id, $1, COALESCE($2, id::text), $3, $4::bigint FROM next
+     RETURNING reference`,
+    [input.channel, input.reference ?? null, input.accountNumber, input.amountKopecks.toString()],
+  );
+  return { reference: rows[0]!.reference, accountNumber: input.accountNumber, amountKopecks: input.amountKopecks };
+}

@@ -1,0 +1,145 @@
+import type { CloseCommand, ConfirmCommand, Outcome, PaymentSource, ProviderBinding, StillPendingCommand } from "../../adapters/contract/index.ts";
+import type { SqlPool } from "../db.ts";
+import type { DispatchCredit } from "./accept-payment.ts";
+import { findPayment, paymentViewOf, type PaymentRow } from "./payment-rows.ts";
+
+/**
+ * The second phase of two-phase payments (an SMS awaiting confirmation, a card order, an ArsenalPay hold): the
+ * provider reports that a pending payment succeeded, failed, or is still pending. A pending payment is found by its
+ * external id in the channel only: never by a hub payment id that happens to equal the reference.
+ */
+
+interface TwoPhaseRow extends PaymentRow {
+  commission_kopecks: string;
+  changed_id: string | null;
+  changed_amount: string | null;
+}
+
+const TARGET = `target AS (SELECT id FROM inbound_payment WHERE channel = $1 AND external_id = $2)`;
+
+/**
+ * Confirms a pending payment and queues its credit in one statement. The amount, when given, must be the sum or the
+ * sum with commission; a capture ($4) may be smaller than the hold and becomes the payment's sum with its own
+ * commission ($5) and payer's amount ($6): the hold was never money, so only the captured sum ever is.
+ */
+const CONFIRM_SQL = `
+  WITH ${TARGET}, changed AS (
+    UPDATE inbound_payment p SET status = 'accepted',
+      amount_kopecks = CASE WHEN $4::boolean THEN $3::bigint ELSE p.amount_kopecks END,
+      commission_kopecks = CASE WHEN $4::boolean THEN $5::bigint ELSE p.commission_kopecks END,
+      payer_amount_kopecks = CASE WHEN $4::boolean THEN $6::bigint ELSE p.payer_amount_kopecks END
+    FROM target WHERE p.id = target.id AND p.status = 'pending'
+      AND ($3::bigint IS NULL OR CASE WHEN $4::boolean THEN $3::bigint <= p.amount_kopecks
+        ELSE $3::bigint IN (p.amount_kopecks, p.amount_kopecks + p.commission_kopecks) END)
+    RETURNING p.id, p.amount_kopecks
+  ), queued AS (
+    INSERT INTO outbox (topic, payment_id) SELECT 'credit', id FROM changed
+  )
+  SELECT p.id, p.external_id, p.account_number, p.amount_kopecks, p.commission_kopecks, p.received_at,
+    p.status::text AS status, (SELECT id FROM changed) AS changed_id, (SELECT amount_kopecks FROM changed) AS changed_amount
+  FROM inbound_payment p JOIN target ON p.id = target.id`;
+
+const CLOSE_SQL = `
+  WITH ${TARGET}, changed AS (
+    UPDATE inbound_payment p SET status = 'closed', closed_at = now(), close_reason = $3
+    FROM target WHERE p.id = target.id AND p.status = 'pending'
+    RETURNING p.id
+  )
+  SELECT p.id, p.external_id, p.account_number, p.amount_kopecks, p.commission_kopecks, p.received_at,
+    p.status::text AS status, (SELECT id FROM changed) AS changed_id, NULL AS changed_amount
+  FROM inbound_payment p JOIN target ON p.id = target.id`;
+
+/** The provider says a pending payment succeeded: it becomes accepted and is credited once, like any pay. */
+export async function confirm(pool: SqlPool, dispatchCredit: DispatchCredit, source: PaymentSource, command: ConfirmCommand, requestId: string | undefined): Promise<Outcome> {
+  const bound = await checkBinding(pool, source.channel, command.reference, command.binding);
+  if (bound) return bound;
+  const capture = command.capture;
+  const { rows } = await pool.query<TwoPhaseRow>({
+    name: "intake-confirm",
+    text: CONFIRM_SQL,
+    values: [source.channel, command.reference, command.amountKopecks ?? null, capture !== undefined, capture?.commissionKopecks ?? null, capture?.payerAmountKopecks ?? null],
+  });
+  const row = rows[0];
+  if (!row) return { kind: "paymentNotFound" };
+  const payment = paymentViewOf(row);
+  if (row.changed_id !== null) {
+    dispatchCredit(payment.id, requestId);
+    return { kind: "confirmed", payment: { ...payment, amountKopecks: BigInt(row.changed_amount!) }, repeat: false };
+  }
+  if (row.status === "accepted" || row.status === "credited" || row.status === "failed") return { kind: "confirmed", payment, repeat: true };
+  if (row.status === "closed") return { kind: "operationRefused", payment, reason: "the payment was closed before this confirmation: the provider reports money payhub did not take" };
+  return {
+    kind: "operationRefused",
+    payment,
+    reason: capture
+      ? `the captured amount ${command.amountKopecks} kopecks is more than the ${row.amount_kopecks} held`
+      : `the confirmed amount ${command.amountKopecks} kopecks matches neither the sum ${row.amount_kopecks} nor the sum with commission`,
+  };
+}
+
+/** The provider says a pending payment failed: it closes without money. A payment already confirmed stays money. */
+export async function close(pool: SqlPool, source: PaymentSource, command: CloseCommand): Promise<Outcome> {
+  const bound = await checkBinding(pool, source.channel, command.reference, command.binding);
+  if (bound) return bound;
+  const { rows } = await pool.query<TwoPhaseRow>({
+    name: "intake-close",
+    text: CLOSE_SQL,
+    values: [source.channel, command.reference, command.reason.slice(0, 500)],
+  });
+  const row = rows[0];
+  if (!row) return { kind: "paymentNotFound" };
+  const payment = paymentViewOf(row);
+  if (row.changed_id !== null || row.status === "closed") return { kind: "closed", payment, repeat: row.changed_id === null };
+  return { kind: "operationRefused", payment, reason: `the payment is already ${row.status}: a failure report cannot undo it` };
+}
+
+/** The provider says a payment is still pending: nothing moves; after a success or a failure it is a contradiction. */
+export async function stillPending(pool: SqlPool, source: PaymentSource, command: StillPendingCommand): Promise<Outcome> {
+  const bound = await checkBinding(pool, source.channel, command.reference, command.binding);
+  if (bound) return bound;
+  const row = await findPayment(pool, source.channel, command.reference);
+  if (!row) return { kind: "paymentNotFound" };
+  if (row.status === "pending") return { kind: "acknowledged" };
+  return { kind: "operationRefused", payment: paymentViewOf(row), reason: `the payment is already ${row.status}: a "pending" report cannot follow it` };
+}
+
+const BIND_SQL = `
+  WITH ${TARGET}
+  INSERT INTO provider_binding (channel, provider_reference, payment_id, amount_kopecks)
+  SELECT $1, $3, id, $4 FROM target
+  ON CONFLICT DO NOTHING
+  RETURNING id`;
+
+const BINDINGS_SQL = `
+  SELECT b.provider_reference, b.amount_kopecks, p.external_id
+  FROM provider_binding b JOIN inbound_payment p ON p.id = b.payment_id
+  WHERE b.channel = $1 AND (b.provider_reference = $3 OR (p.channel = $1 AND p.external_id = $2))`;
+
+/**
+ * Binds the provider's signed id of a payment to the payment it first names, with the amount it first reports; a
+ * refusal when this message pairs it with another payment or amount, or names a payment bound to another provider
+ * id. Undefined: go on (bound now, or bound before to the same pair, or no such payment for the caller to report).
+ * The insert and the read are two statements: a binding committed by a concurrent message after the insert's
+ * snapshot is seen by the read.
+ */
+async function checkBinding(pool: SqlPool, channel: string, reference: string, binding: ProviderBinding | undefined): Promise<Outcome | undefined> {
+  if (!binding) return undefined;
+  const values = [channel, reference, binding.providerReference, binding.amountKopecks];
+  const inserted = await pool.query({ name: "intake-bind-provider-reference", text: BIND_SQL, values });
+  if (inserted.rows.length > 0) return undefined;
+  const { rows } = await pool.query<{ provider_reference: string; amount_kopecks: string; external_id: string }>({ name: "intake-provider-bindings", text: BINDINGS_SQL, values: values.slice(0, 3) });
+  const problems: string[] = [];
+  for (const row of rows) {
+    if (row.provider_reference === binding.providerReference && row.external_id !== reference) {
+      problems.push(`the provider's payment ${binding.providerReference} belongs to payment ${row.external_id}, not ${reference}`);
+    } else if (row.provider_reference !== binding.providerReference) {
+      problems.push(`payment ${reference} belongs to the provider's payment ${row.provider_reference}, not ${binding.providerReference}`);
+    } else if (BigInt(row.amount_kopecks) !== binding.amountKopecks) {
+      problems.push(`the provider's payment ${binding.providerReference} first reported ${row.amount_kopecks} kopecks, now ${binding.amountKopecks}`);
+    }
+  }
+  if (problems.length === 0) return undefined;
+  const target = await findPayment(pool, channel, reference);
+  if (!target) return { kind: "paymentNotFound" };
+  return { kind: "operationRefused", payment: paymentViewOf(target), reason: problems.join("; ") };
+}
