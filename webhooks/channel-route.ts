@@ -47,6 +47,17 @@ export function inboundRequestOf(req: Request): InboundRequest {
   return { method: req.method, params, headers: req.headers, ip: req.ip ?? req.socket.remoteAddress ?? "" };
 }
 
+/**
+ * Parameters never kept with a record: standing secrets (the SMS skey, a WebMoney secret key sent in place of a hash,
+ * a password) and the signatures, which prove nothing once stored and would only help a replay.
+ */
+const SECRET_PARAMETERS = new Set(["skey", "LMI_SECRET_KEY", "password", "SIGN", "LMI_HASH", "LMI_HASH2", "sha1_hash", "signature", "checksum", "hash"]);
+
+/** The request's parameters as received, without its secrets and signatures. */
+export function withoutSecrets(params: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(params).filter(([name]) => !SECRET_PARAMETERS.has(name)));
+}
+
 export function send(res: Response, reply: HttpReply): void {
   res.status(reply.status).set(reply.headers ?? {}).type(reply.contentType).send(reply.body);
 }
@@ -126,6 +137,7 @@ function handle<Profile extends ChannelProfile>(adapter: ChannelAdapter<Profile>
       requestId: req.id,
       answer: (outcome) => adapter.reply(parsed.command, outcome, request, guarded.profile),
       ...(adapter.decide ? { decide: (command, state) => adapter.decide!(request, command, state) } : {}),
+      received: withoutSecrets(request.params),
     });
     send(res, reply);
   };

@@ -94,13 +94,19 @@ export interface AcknowledgeCommand {
   accountNumber: string | undefined;
   /** Why no money moves: said in the log line. */
   reason: string;
+  /**
+   * Set when the reason to move no money rests on a field the provider's signature does not cover (YooMoney's
+   * test_notification on what looks like a real operation): the notification is recorded as an intake incident with
+   * this detail, so that a real payment marked so is not lost in a log line.
+   */
+  flag?: string;
 }
 
 /**
  * A two-phase channel opens a payment that is not money yet (an SMS awaiting the subscriber's confirmation). It is
  * recorded like a pay, with the same idempotency, but credited only when a ConfirmCommand arrives.
  */
-export interface OpenCommand extends Omit<PayCommand, "kind" | "unrefusable"> {
+export interface OpenCommand extends Omit<PayCommand, "kind"> {
   kind: "open";
 }
 
@@ -243,8 +249,11 @@ export type Outcome =
   | { kind: "amountTooLarge"; maxKopecks: bigint }
   /** A pending payment was opened (or its opening repeated): not money until confirmed. */
   | { kind: "opened"; payment: PaymentView; repeat: boolean }
-  /** A pending payment became money (or its confirmation repeated): it is credited once. */
-  | { kind: "confirmed"; payment: PaymentView; repeat: boolean }
+  /**
+   * A pending payment became money (or its confirmation repeated): it is credited once. `flag`: on a report payhub
+   * cannot fully verify; the detail of the intake incident recorded for an operator to confirm.
+   */
+  | { kind: "confirmed"; payment: PaymentView; repeat: boolean; flag?: string }
   /** A pending payment closed without money (or its closing repeated). */
   | { kind: "closed"; payment: PaymentView; repeat: boolean }
   /**

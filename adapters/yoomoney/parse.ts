@@ -1,6 +1,6 @@
 import type { ChannelProfile, InboundRequest, ParseResult } from "../contract/index.ts";
 import { parseRubles, ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
-import { YOOMONEY_RUB, YOOMONEY_UNSTORED_FIELDS, YoomoneyFlag, YoomoneyIncomingType, YoomoneyNotification } from "./schema.ts";
+import { YOOMONEY_RUB, YOOMONEY_TEST_OPERATION_ID, YOOMONEY_UNSTORED_FIELDS, YoomoneyFlag, YoomoneyIncomingType, YoomoneyNotification } from "./schema.ts";
 import { sha1HashValid } from "./verify.ts";
 
 /** What the YooMoney engine needs of its profile; resolved from the environment by the core. */
@@ -34,14 +34,19 @@ export function parseYoomoney(request: InboundRequest, profile: YoomoneyProfile)
   if (!unaccepted.ok) return unaccepted.error;
 
   const account = wire.label !== undefined && ACCOUNT_NUMBER_FORMAT.test(wire.label) ? wire.label : undefined;
-  const acknowledge = (reason: string): ParseResult => ({
+  const acknowledge = (reason: string, flag?: string): ParseResult => ({
     ok: true,
-    command: { kind: "acknowledge", externalId: wire.operation_id, accountNumber: account, reason },
+    command: { kind: "acknowledge", externalId: wire.operation_id, accountNumber: account, reason, ...(flag ? { flag } : {}) },
   });
-  if (testNotification.value) return acknowledge("YooMoney test notification");
+  if (testNotification.value) {
+    // test_notification is not signed: a real operation marked as a test would otherwise vanish in a log line. The
+    // settings page's test button sends the operation id "test-notification"; anything else is flagged.
+    return acknowledge(
+      "YooMoney test notification",
+      wire.operation_id === YOOMONEY_TEST_OPERATION_ID ? undefined : `operation ${wire.operation_id} came marked as a test (test_notification is not signed): not credited; if it is a real transfer in the wallet's history, credit it through suspense`,
+    );
+  }
   if (codepro.value) return acknowledge("protected transfer (codepro=true): not received until the code is entered, not credited");
-  // Holding (crediting when the receiver accepts the transfer) comes in a later issue; until then it is logged only.
-  if (unaccepted.value) return acknowledge("held until accepted");
 
   if (!YoomoneyIncomingType.safeParse(wire.notification_type).success) {
     return malformed("notification_type", "notification_type must be p2p-incoming or card-incoming");
@@ -67,7 +72,10 @@ export function parseYoomoney(request: InboundRequest, profile: YoomoneyProfile)
   return {
     ok: true,
     command: {
-      kind: "pay",
+      // A held transfer (unaccepted=true) is recorded as pending, not money; the notification of its acceptance (the
+      // same operation_id, unaccepted=false) makes it money, once. unaccepted is not signed: the core asks an operator
+      // to confirm a completion it cannot verify (an intake incident).
+      kind: unaccepted.value ? "open" : "pay",
       externalId: wire.operation_id,
       accountNumber: account,
       amountKopecks: amount.kopecks,

@@ -5,7 +5,8 @@ import { assertNever, formatRubles, isStepOutcome } from "../contract/index.ts";
  * How YooMoney is answered (PROTOCOLS.md §7): it reads only the HTTP status, and re-sends anything but 200 twice
  * (after 10 minutes and after an hour). A notification comes after the money arrived in the wallet, so the status
  * says whether the hub recorded it:
- * - 200 `OK`: accepted, a repeat, or acknowledged without crediting (test, protected, unaccepted transfers).
+ * - 200 `OK`: accepted, a repeat, acknowledged without crediting (test, protected transfers), a held transfer
+ *   recorded as pending (unaccepted=true), and its later completion.
  * - 409 for a conflicting repeat (a known operation_id with another account or amount): it was not accepted, and the
  *   core has flagged it for an operator (once, however often it is re-sent).
  * - A payment for an unknown, closed or blocked account is recorded in suspense for an operator (the core answers
@@ -16,7 +17,11 @@ import { assertNever, formatRubles, isStepOutcome } from "../contract/index.ts";
  * - 503 for a temporary failure: the re-send is the recovery.
  */
 function answerOf(outcome: Outcome): { status: number; body: string } {
-  // Outcomes of two-phase and reversal commands, which this protocol's parser never produces.
+  // A held transfer recorded as pending, and its completion by the notification of its acceptance.
+  if (outcome.kind === "opened" || outcome.kind === "confirmed") return { status: 200, body: "OK" };
+  // A payment recorded as pending that closed cannot become money: refused (the core flags it for an operator).
+  if (outcome.kind === "operationRefused") return { status: 409, body: `refused: ${outcome.reason}` };
+  // Outcomes of reversal commands, which this protocol's parser never produces.
   if (isStepOutcome(outcome)) return { status: 400, body: "operation not supported by this protocol" };
   switch (outcome.kind) {
     case "checked":

@@ -40,6 +40,9 @@ export const YoomoneyIncomingType = z.enum(["p2p-incoming", "card-incoming"]);
 /** A YooMoney flag as sent: the words `true` and `false`. */
 export const YoomoneyFlag = z.enum(["true", "false"]);
 
+/** The operation id of the notification the wallet settings' "test" button sends. */
+export const YOOMONEY_TEST_OPERATION_ID = "test-notification";
+
 /** ISO 4217 numeric code of the rouble, the only currency a payhub wallet receives. */
 export const YOOMONEY_RUB = "643";
 

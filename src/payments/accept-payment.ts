@@ -53,6 +53,8 @@ export interface IntakeRequest {
   answer: (outcome: Outcome) => HttpReply;
   /** The channel's table of steps per payment (ChannelAdapter.decide), with the request already bound. */
   decide?: (command: Command, state: PaymentState | undefined) => StepDecision;
+  /** The provider's request as received, signatures and secrets removed: kept with an intake incident. */
+  received?: Record<string, unknown>;
 }
 
 /** Rows as `pg` returns them: int8 columns arrive as decimal strings and are read with BigInt. */
@@ -181,7 +183,7 @@ export async function handleCommand(deps: IntakeDeps, request: IntakeRequest): P
  * the record cannot be written the provider hears a temporary failure (the throw), so it repeats and nothing is lost.
  */
 async function flagForOperator(deps: IntakeDeps, request: IntakeRequest, outcome: Outcome): Promise<void> {
-  const incident = incidentFor(request.source, request.command, outcome, request.requestId);
+  const incident = incidentFor(request.source, request.command, outcome, request.requestId, request.received);
   if (!incident) return;
   const recorded = await recordIncident(deps.pool, incident);
   deps.log.warn(
@@ -280,7 +282,7 @@ async function pay(deps: IntakeDeps, request: IntakeRequest, asked: PayCommand |
   const { pool } = deps;
   const { channel, protocol, profile } = request.source;
   const { minKopecks, maxKopecks } = request.profile;
-  const unrefusable = asked.kind === "pay" && asked.unrefusable === true;
+  const unrefusable = asked.unrefusable === true;
   if (asked.amountKopecks < minKopecks || asked.amountKopecks > maxKopecks) {
     // Rare: read the account first, so that an unknown account is reported before the sum (as check does). A pay
     // that goes to suspense whatever the account is refused for its sum alone.
@@ -347,9 +349,12 @@ async function repeatOutcome(deps: IntakeDeps, request: IntakeRequest, command: 
     // is money the provider moved and payhub refused: flagged for an operator (handleCommand).
     if (existing.status === "closed") return { kind: "operationRefused", payment, reason: "the payment was closed (cancelled, failed or expired) before this payment" };
     if (command.kind === "open") return { kind: "opened", payment, repeat: true };
-    // A pay for a payment held earlier (ArsenalPay hold → payment) completes the hold: it becomes money.
+    // A pay for a payment reported held earlier (a YooMoney transfer with unaccepted=true) completes it: it becomes
+    // money, once. What told held from accepted is not signed, so an operator is asked to confirm it.
     if (existing.status === "pending") {
-      return confirm(deps.pool, deps.dispatchCredit, request.source, { kind: "confirm", reference: command.externalId, amountKopecks: command.amountKopecks, externalId: command.externalId, accountNumber: undefined }, request.requestId);
+      const confirmed = await confirm(deps.pool, deps.dispatchCredit, request.source, { kind: "confirm", reference: command.externalId, amountKopecks: command.amountKopecks, externalId: command.externalId, accountNumber: undefined }, request.requestId);
+      if (confirmed.kind !== "confirmed" || confirmed.repeat) return confirmed;
+      return { ...confirmed, flag: `payment ${existing.id} was first reported held, then completed by a report whose held/accepted field is not signed: confirm with the provider that it was accepted` };
     }
     return { kind: "duplicate", payment };
   }

@@ -22,6 +22,8 @@ export const INCIDENT_KINDS = {
   possibleSecondReversal: "possible-second-reversal",
   /** A status report contradicting what the payment already is (a failure after a success, a pending after either), or a provider id paired with another payment or amount. */
   statusContradiction: "status-contradiction",
+  /** Money moved (or did not) on a field the provider does not sign: an operator confirms with the provider. */
+  toConfirm: "to-confirm",
 } as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[keyof typeof INCIDENT_KINDS];
 
@@ -68,11 +70,17 @@ const MONEY_WORD: Partial<Record<Command["kind"], IncidentKind>> = {
  * that an operator should still confirm (`flag`). Conflicts are flagged where they are found (accept-payment.ts), and a
  * reconcile's own steps by the commands it runs (src/card/poll-orders.ts).
  */
-export function incidentFor(source: PaymentSource, command: Command, outcome: Outcome, requestId: string | undefined): IncidentInput | undefined {
+export function incidentFor(
+  source: PaymentSource,
+  command: Command,
+  outcome: Outcome,
+  requestId: string | undefined,
+  received: Record<string, unknown> | undefined,
+): IncidentInput | undefined {
   const base = {
     channel: source.channel,
     externalId: command.externalId ?? ("reference" in command ? command.reference : ""),
-    request: "request" in command && command.request ? command.request : { command: command.kind, ...("reference" in command ? { reference: command.reference } : {}) },
+    request: received ?? ("request" in command && command.request ? command.request : { command: command.kind, ...("reference" in command ? { reference: command.reference } : {}) }),
     requestId,
   };
   if (outcome.kind === "operationRefused" && !outcome.transient) {
@@ -81,6 +89,8 @@ export function incidentFor(source: PaymentSource, command: Command, outcome: Ou
     return { ...base, kind, paymentId: outcome.payment.id === 0n ? undefined : outcome.payment.id, detail: `${command.kind} refused: ${outcome.reason}` };
   }
   if (outcome.kind === "reversed" && outcome.flag) return { ...base, kind: INCIDENT_KINDS.possibleSecondReversal, paymentId: outcome.payment.id, detail: outcome.flag };
+  if (outcome.kind === "confirmed" && outcome.flag) return { ...base, kind: INCIDENT_KINDS.toConfirm, paymentId: outcome.payment.id, detail: outcome.flag };
+  if (command.kind === "acknowledge" && command.flag) return { ...base, kind: INCIDENT_KINDS.toConfirm, paymentId: undefined, detail: command.flag };
   if (command.kind === "pay" && command.unrefusable && (outcome.kind === "amountTooSmall" || outcome.kind === "amountTooLarge")) {
     const limit = outcome.kind === "amountTooSmall" ? `below the minimum ${outcome.minKopecks}` : `above the maximum ${outcome.maxKopecks}`;
     return {

@@ -167,12 +167,23 @@ describe("parsing YooMoney notifications", () => {
     });
   });
 
-  it("when the transfer is unaccepted, then it is acknowledged as held until accepted", () => {
-    expect(commandOf(signed({ ...unsigned, unaccepted: "true" }))).toEqual({
+  it("when a real operation comes marked as a test (test_notification is not signed), then it is acknowledged, not credited, and flagged for an operator", () => {
+    expect(commandOf(signed({ ...unsigned, test_notification: "true" }))).toEqual({
       kind: "acknowledge",
       externalId: "904035776918098009",
       accountNumber: "100080",
-      reason: "held until accepted",
+      reason: "YooMoney test notification",
+      flag: expect.stringContaining("not signed"),
+    });
+  });
+
+  it("when the transfer is unaccepted, then it opens a pending payment (held, not money) for the label's account", () => {
+    expect(commandOf(signed({ ...unsigned, unaccepted: "true" }))).toMatchObject({
+      kind: "open",
+      externalId: "904035776918098009",
+      accountNumber: "100080",
+      amountKopecks: 50000n,
+      unrefusable: true,
     });
   });
 
@@ -227,12 +238,14 @@ const OUTCOMES: Record<OutcomeKind, { outcome: Outcome; status: number; body: st
   amountTooSmall: { outcome: { kind: "amountTooSmall", minKopecks: 100n }, status: 422, body: "amount too small, minimum 1.00" },
   amountTooLarge: { outcome: { kind: "amountTooLarge", maxKopecks: 1500000n }, status: 422, body: "amount too large, maximum 15000.00" },
   // Two-phase outcomes never arise from YooMoney notifications; if one did, the answer must not be a success.
-  opened: { outcome: { kind: "opened", payment, repeat: false }, status: 400, body: /not supported/ },
-  confirmed: { outcome: { kind: "confirmed", payment, repeat: false }, status: 400, body: /not supported/ },
+  // A held transfer recorded as pending, and its completion when YooMoney reports it accepted.
+  opened: { outcome: { kind: "opened", payment, repeat: false }, status: 200, body: "OK" },
+  confirmed: { outcome: { kind: "confirmed", payment, repeat: false }, status: 200, body: "OK" },
   closed: { outcome: { kind: "closed", payment, repeat: false }, status: 400, body: /not supported/ },
   paymentNotFound: { outcome: { kind: "paymentNotFound" }, status: 400, body: /not supported/ },
   reversed: { outcome: { kind: "reversed", payment, amountKopecks: 100n, repeat: false }, status: 400, body: /not supported/ },
-  operationRefused: { outcome: { kind: "operationRefused", payment, reason: "closed" }, status: 400, body: /not supported/ },
+  // A pending payment that closed cannot become money: refused (the core flags it for an operator).
+  operationRefused: { outcome: { kind: "operationRefused", payment, reason: "closed" }, status: 409, body: /^refused: closed/ },
   temporaryFailure: { outcome: { kind: "temporaryFailure" }, status: 503, body: /repeat later/ },
 };
 
