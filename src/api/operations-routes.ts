@@ -33,6 +33,7 @@ const QueuesJson = z.object({
   oldestUnsentNotificationAgeSeconds: z.number().nullable(),
   failedNotifications: z.number().int(),
   failedPayments: z.number().int(),
+  openIncidents: z.record(z.string(), z.number().int()).meta({ description: "intake incidents waiting for an operator, by kind (GET /api/incidents lists them)" }),
 });
 
 const ReplayJson = z.object({

@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import { secretsEqual } from "../../adapters/contract/index.ts";
 import type { Db } from "../db.ts";
 import type { QueueCounts } from "../queue/job-state.ts";
+import { INCIDENT_KINDS } from "../payments/intake-incidents.ts";
 import { queueHealth, type HubQueues } from "./queue-health.ts";
 
 /** What intake reports once per provider request (src/payments/accept-payment.ts, its single log point). */
@@ -67,6 +68,11 @@ export class HubMetrics {
   private readonly billingOldestUnsent = this.gauge("payhub_billing_oldest_unsent_age_seconds", "Age of the oldest billing notification neither sent nor failed (0 when none)");
   private readonly billingFailedNow = this.gauge("payhub_billing_failed", "Billing notifications failed and waiting for an operator's replay");
   private readonly paymentsFailed = this.gauge("payhub_payments_failed", "Payments whose credit failed, waiting for an operator's retry");
+  private readonly incidentsOpen = this.gauge(
+    "payhub_intake_incidents_open",
+    "Intake incidents waiting for an operator, by kind: money a provider said moved that payhub did not take as sent, conflicts, contradictions",
+    ["kind"],
+  );
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "payhub_" });
@@ -93,6 +99,8 @@ export class HubMetrics {
       this.billingOldestUnsent.set(health.oldestUnsentNotificationAgeSeconds ?? 0);
       this.billingFailedNow.set(health.failedNotifications);
       this.paymentsFailed.set(health.failedPayments);
+      // Every kind is exported, 0 when none is open, so an alert can say "above 0" without a missing series.
+      for (const kind of new Set([...Object.values(INCIDENT_KINDS), ...Object.keys(health.openIncidents)])) this.incidentsOpen.set({ kind }, health.openIncidents[kind] ?? 0);
     }
     return this.registry.metrics();
   }

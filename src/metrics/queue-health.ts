@@ -20,6 +20,8 @@ export interface QueueHealth {
   oldestUnsentNotificationAgeSeconds: number | null;
   failedNotifications: number;
   failedPayments: number;
+  /** Intake incidents waiting for an operator, by kind (money a provider said moved that payhub did not take as sent). */
+  openIncidents: Record<string, number>;
 }
 
 const orNull = <T>(promise: Promise<T>): Promise<T | null> => promise.catch(() => null);
@@ -28,13 +30,15 @@ export async function queueHealth(db: Db, queues: HubQueues): Promise<QueueHealt
   const [credit, billing, [figures]] = await Promise.all([
     orNull(queueCounts(queues.credit)),
     orNull(queueCounts(queues.billing)),
-    db.$queryRaw<{ outbox: number; unsent: number; oldest: number | null; failed_notifications: number; failed_payments: number }[]>`
+    db.$queryRaw<{ outbox: number; unsent: number; oldest: number | null; failed_notifications: number; failed_payments: number; incidents: Record<string, number> }[]>`
       SELECT (SELECT count(*) FROM outbox WHERE topic = 'credit' AND processed_at IS NULL)::int AS outbox,
              (SELECT count(*) FROM billing_notification WHERE sent_at IS NULL AND failed_at IS NULL)::int AS unsent,
              (SELECT extract(epoch FROM now() - min(created_at))::float8 FROM billing_notification
                WHERE sent_at IS NULL AND failed_at IS NULL) AS oldest,
              (SELECT count(*) FROM billing_notification WHERE failed_at IS NOT NULL AND sent_at IS NULL)::int AS failed_notifications,
-             (SELECT count(*) FROM inbound_payment WHERE status = 'failed')::int AS failed_payments`,
+             (SELECT count(*) FROM inbound_payment WHERE status = 'failed')::int AS failed_payments,
+             (SELECT COALESCE(json_object_agg(kind, open), '{}'::json) FROM (
+               SELECT kind, count(*)::int AS open FROM intake_incident WHERE resolved_at IS NULL GROUP BY kind) AS open_incidents) AS incidents`,
   ]);
   return {
     queues: { credit, billing },
@@ -43,5 +47,6 @@ export async function queueHealth(db: Db, queues: HubQueues): Promise<QueueHealt
     oldestUnsentNotificationAgeSeconds: figures!.oldest === null ? null : Math.max(0, Math.round(figures!.oldest * 1000) / 1000),
     failedNotifications: figures!.failed_notifications,
     failedPayments: figures!.failed_payments,
+    openIncidents: figures!.incidents,
   };
 }

@@ -11,6 +11,7 @@ const SECTIONS = [
   { key: "search", href: "/console", label: "Поиск платежа" },
   { key: "transfers", href: "/console/transfers", label: "Заявки на перенос" },
   { key: "suspense", href: "/console/suspense", label: "Невыясненные платежи" },
+  { key: "incidents", href: "/console/incidents", label: "Инциденты" },
   { key: "failed", href: "/console/failed", label: "Сбои" },
   { key: "health", href: "/console/health", label: "Очереди" },
   { key: "reports", href: "/console/reports", label: "Сверка" },

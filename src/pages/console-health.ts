@@ -33,8 +33,9 @@ async function renderHealth({ db, services }: PageDeps, req: Request, res: Respo
       ${figure("billing-oldest", "Самое старое неотправленное ждёт", oldest === null ? "—" : age(new Date(now.getTime() - oldest * 1000), now.getTime()))}
       ${figure("billing-failed", "Уведомления биллингу со сбоем", alarm(health.failedNotifications))}
       ${figure("credit-failed", "Зачисления со сбоем", alarm(health.failedPayments))}
+      ${figure("incidents", "Открытые инциденты приёма", alarm(Object.values(health.openIncidents).reduce((sum, count) => sum + count, 0)))}
     </table>
-    <p><a href="/console/failed">Сбои и повтор</a></p>`;
+    <p><a href="/console/failed">Сбои и повтор</a> · <a href="/console/incidents">Инциденты приёма</a></p>`;
   sendConsole(res, 200, req.actor!, "health", "Операторская: очереди", body);
 }
 

@@ -7,6 +7,7 @@ import { transfersOfPayment, type TransferView } from "../transfers/transfers.ts
 import { actionContext } from "../staff/http-auth.ts";
 import { paymentsTable, paymentStatus, requireSupervisor, sendConsole } from "./console-common.ts";
 import { healthRoutes } from "./console-health.ts";
+import { incidentRoutes, INCIDENT_KIND_NAMES } from "./console-incidents.ts";
 import { suspenseRoutes } from "./console-suspense.ts";
 import { fileTransferBox, transferRoutes, transfersTable, type TransferFormValues } from "./console-transfers.ts";
 import { ACCOUNT_STATUS_NAMES, html, money, notice, officeTime, postForm, type Html } from "./html.ts";
@@ -169,7 +170,7 @@ function suspenseBlock(payment: StoryPayment): Html {
 function incidentsTable(incidents: { id: bigint; kind: string; detail: string; createdAt: Date; resolvedAt: Date | null; request: unknown }[]): Html {
   if (incidents.length === 0) return html`<p class="muted">Инцидентов приёма нет.</p>`;
   return html`<table class="incidents"><thead><tr><th>№</th><th>Вид</th><th>Описание</th><th>Время</th><th>Запрос</th></tr></thead><tbody>${incidents.map(
-    (incident) => html`<tr data-incident="${incident.id}"><td>${incident.id}</td><td>${incident.kind}</td><td>${incident.detail}${incident.resolvedAt ? html`<br><span class="muted">закрыт ${officeTime(incident.resolvedAt)}</span>` : ""}</td>
+    (incident) => html`<tr data-incident="${incident.id}"><td><a href="/console/incidents#incident-${incident.id}">${incident.id}</a></td><td>${INCIDENT_KIND_NAMES[incident.kind]?.name ?? incident.kind}</td><td>${incident.detail}${incident.resolvedAt ? html`<br><span class="muted">закрыт ${officeTime(incident.resolvedAt)}</span>` : ""}</td>
       <td class="when">${officeTime(incident.createdAt)}</td><td><pre class="raw">${JSON.stringify(incident.request, null, 2)}</pre></td></tr>`,
   )}</tbody></table>`;
 }
@@ -294,5 +295,6 @@ export function consoleRoutes(deps: PageDeps): Router {
   router.use(healthRoutes(deps));
   router.use(transferRoutes(deps, (req, res, paymentId, status, message, values) => renderStory(deps, req, res, paymentId, status, message, values)));
   router.use(suspenseRoutes(deps));
+  router.use(incidentRoutes(deps));
   return router;
 }

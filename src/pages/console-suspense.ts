@@ -5,6 +5,7 @@ import { assignSuspenseItem, listSuspenseItems, type SuspenseItemView } from "..
 import { sendConsole } from "./console-common.ts";
 import { html, money, notice, officeTime, postForm, type Html } from "./html.ts";
 import { attempt, confirmation, field, notFoundPage, parseId, type PageDeps } from "./respond.ts";
+import { SUSPENSE_REASONS } from "../payments/accept-payment.ts";
 
 const RULES: Record<SimilarityRule, string> = {
   "one digit changed": "одна цифра другая",
@@ -13,7 +14,20 @@ const RULES: Record<SimilarityRule, string> = {
   "one digit extra": "лишняя цифра",
 };
 
-const REASONS: Record<string, string> = { "unknown account": "счёт не найден", "account closed": "договор закрыт", "account blocked": "счёт заблокирован" };
+const REASONS: Record<string, string> = {
+  [SUSPENSE_REASONS.unknown]: "счёт не найден",
+  [SUSPENSE_REASONS.closed]: "договор закрыт",
+  [SUSPENSE_REASONS.blocked]: "счёт заблокирован",
+  [SUSPENSE_REASONS.notIssued]: "payhub не выставлял такой счёт на оплату (счёт в платеже не подписан: только подсказка)",
+  [SUSPENSE_REASONS.amountDiffers]: "сумма не совпадает с выставленной payhub",
+};
+
+/** The reason in Russian; the reasons of unmatched payments carry the reference after the words: "not issued by payhub (1234)". */
+function reasonText(reason: string): string {
+  const words = reason.split(" (")[0]!;
+  const detail = reason.slice(words.length).trim();
+  return REASONS[words] ? `${REASONS[words]}${detail ? ` ${detail}` : ""}` : reason;
+}
 
 interface AssignValues {
   itemId: number;
@@ -42,7 +56,7 @@ function openItem(csrfToken: string | undefined, item: SuspenseItemView, values:
     ${mine ? error : ""}
     <dl class="facts">
       <dt>Платёж</dt><dd><a href="/console/payments/${item.payment.id}">№ ${item.payment.id}</a> (${item.payment.channel} ${item.payment.externalId})</dd>
-      <dt>Почему в невыясненных</dt><dd>${REASONS[item.reason] ?? item.reason}</dd>
+      <dt>Почему в невыясненных</dt><dd>${reasonText(item.reason)}</dd>
       <dt>Получен</dt><dd>${officeTime(item.payment.receivedAt)}</dd>
     </dl>
     <h3>Подсказки</h3>${suggestionsBlock(item)}

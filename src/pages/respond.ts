@@ -71,6 +71,8 @@ const REFUSALS: Record<string, string | ((config: Config) => string)> = {
   not_credited_yet: "Платёж ещё зачисляется на счёт невыясненных. Повторите через несколько секунд.",
   bad_account: "Лицевой счёт указан неверно: от 1 до 12 цифр.",
   note_required: "Напишите примечание: почему платёж относится к этому счёту.",
+  incident_not_found: "Такого инцидента нет.",
+  already_resolved: "Этот инцидент уже закрыт. Обновите страницу.",
 };
 
 const BY_STATUS: Record<number, string> = {
@@ -179,6 +181,7 @@ const CONFIRMATIONS: Record<string, string> = {
   reversed: "Перенос отменён обратной проводкой.",
   assigned: "Платёж разнесён на счёт.",
   replayed: "Уведомление биллингу отправлено заново.",
+  resolved: "Инцидент закрыт.",
 };
 
 export function confirmation(req: Request): Html {

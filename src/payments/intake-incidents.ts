@@ -1,4 +1,4 @@
-import type { Command, Outcome, PaymentSource } from "../../adapters/contract/index.ts";
+import { formatRubles, type Command, type Outcome, type PaymentSource } from "../../adapters/contract/index.ts";
 import type { Db, SqlPool } from "../db.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { StaffActionError, type ActionContext } from "../staff/actor.ts";
@@ -92,12 +92,12 @@ export function incidentFor(
   if (outcome.kind === "confirmed" && outcome.flag) return { ...base, kind: INCIDENT_KINDS.toConfirm, paymentId: outcome.payment.id, detail: outcome.flag };
   if (command.kind === "acknowledge" && command.flag) return { ...base, kind: INCIDENT_KINDS.toConfirm, paymentId: undefined, detail: command.flag };
   if (command.kind === "pay" && command.unrefusable && (outcome.kind === "amountTooSmall" || outcome.kind === "amountTooLarge")) {
-    const limit = outcome.kind === "amountTooSmall" ? `below the minimum ${outcome.minKopecks}` : `above the maximum ${outcome.maxKopecks}`;
+    const limit = outcome.kind === "amountTooSmall" ? `below the minimum ${formatRubles(outcome.minKopecks)}` : `above the maximum ${formatRubles(outcome.maxKopecks)}`;
     return {
       ...base,
       kind: INCIDENT_KINDS.outOfLimits,
       paymentId: undefined,
-      detail: `${command.amountKopecks} kopecks for account ${command.accountNumber} is ${limit} kopecks: refused, though the provider already holds the money`,
+      detail: `${formatRubles(command.amountKopecks)} rubles for account ${command.accountNumber} is ${limit}: refused, though the provider already holds the money`,
     };
   }
   return undefined;
