@@ -3,6 +3,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { md5Hex } from "../../adapters/contract/index.ts";
 import { arsenalpayAmounts } from "../../adapters/arsenalpay/amounts.ts";
+import { decideArsenalpay, rrnStateOf } from "../../adapters/arsenalpay/decide.ts";
+import { parseArsenalpay } from "../../adapters/arsenalpay/parse.ts";
+import type { PaymentState } from "../../adapters/contract/index.ts";
 import { replyArsenalpayCheck, replyArsenalpayNotification } from "../../adapters/arsenalpay/reply.ts";
 import { ArsenalpayCallback, type ArsenalpayFunction, type ArsenalpaySignedFields } from "../../adapters/arsenalpay/schema.ts";
 import {
@@ -15,7 +18,7 @@ import { arsenalpaySignValid, expectedArsenalpaySign } from "../../adapters/arse
 import { ARSENALPAY_WIDGET_URL, arsenalpayWidgetSign, buildArsenalpayWidgetLink } from "../../adapters/arsenalpay/widget.ts";
 
 // The protocol parts of ArsenalPay (PROTOCOLS.md §3): SIGN, the callback schema, the amounts with the payer's fee,
-// the answers, the widget link and what may happen to one RRN. The Commands of this channel come later.
+// the answers, the widget link, what may happen to one RRN, and that table applied to a payment as the core knows it.
 
 interface Vector {
   channel: string;
@@ -392,3 +395,50 @@ function flipLastHexDigit(hex: string): string {
   const last = hex.slice(-1);
   return hex.slice(0, -1) + (last === "0" ? "1" : "0");
 }
+
+describe("the table of steps applied to a payment as the core knows it (decide)", () => {
+  const profile = { source: { channel: "arsenalpay", protocol: "arsenalpay", profile: "arsenalpay" }, minKopecks: 100n, maxKopecks: 10_000_000n, commissionBasisPoints: 0n, callbackKeys: KEYS, merchantId: "166301" };
+  const callbackOf = (fn: ArsenalpayFunction, amount = "500.00", account = "100080") => {
+    const request = { method: "POST", params: { ...signed({ FUNCTION: fn, STATUS: fn, AMOUNT: amount, ACCOUNT: account }), DATETIME: "2026-12-03T10:00:00+10:00" }, headers: {}, ip: "127.0.0.1" };
+    const parsed = parseArsenalpay(request, profile);
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    return { request, command: parsed.command };
+  };
+  const state = (status: PaymentState["status"], reversals: PaymentState["reversals"] = [], amountKopecks = 50000n): PaymentState => ({ status, accountNumber: "100080", amountKopecks, reversals });
+  const decide = (fn: ArsenalpayFunction, current: PaymentState | undefined, amount?: string, account?: string) => {
+    const { request, command } = callbackOf(fn, amount, account);
+    return decideArsenalpay(request, command, current);
+  };
+
+  it("when the core's payment is pending, closed, credited or has reversals, then it is a hold, a cancelled hold, a payment, refunded or reversed", () => {
+    expect(rrnStateOf(undefined)).toBeUndefined();
+    expect(rrnStateOf(state("pending"))?.stage).toBe("held");
+    expect(rrnStateOf(state("closed"))?.stage).toBe("cancelled");
+    expect(rrnStateOf(state("accepted"))?.stage).toBe("paid");
+    expect(rrnStateOf(state("credited", [{ key: "refund 10000", amountKopecks: 10000n, reason: "refund" }]))).toMatchObject({ stage: "refunded", refundedKopecks: 10000n });
+    expect(rrnStateOf(state("credited", [{ key: "reverse", amountKopecks: 50000n, reason: "reverse" }]))?.stage).toBe("reversed");
+  });
+
+  it("when a payment captures a hold for less, then it is a capture of the smaller sum, never more than held", () => {
+    expect(decide("payment", state("pending"), "300.00")).toEqual({
+      ok: true,
+      command: expect.objectContaining({ kind: "confirm", reference: "507812345678", amountKopecks: 30000n, capture: { commissionKopecks: 0n, payerAmountKopecks: undefined } }),
+    });
+    expect(decide("payment", state("pending"), "600.00")).toMatchObject({ ok: false, reason: expect.stringContaining("more than the") });
+  });
+
+  it("when a refund repeats with the same signed AMOUNT, then it is the same refund (keyed by the amount, never by the unsigned DATETIME)", () => {
+    const first = decide("refund", state("credited"), "100.00");
+    expect(first).toMatchObject({ ok: true, command: { kind: "reverse", reversalKey: "refund 10000", amountKopecks: 10000n, providerTime: "2026-12-03T10:00:00+10:00" } });
+    expect(decide("refund", state("credited", [{ key: "refund 10000", amountKopecks: 10000n, reason: "refund" }]), "100.00")).toMatchObject({ ok: true, command: { kind: "reverse", reversalKey: "refund 10000" } });
+  });
+
+  it("when a reverse follows a refund, names part of the payment, or a cancel or another account follows a payment, then it is refused, saying why", () => {
+    expect(decide("reverse", state("credited", [{ key: "refund 10000", amountKopecks: 10000n, reason: "refund" }]))).toMatchObject({ ok: false, reason: "reverse is not allowed after refunded" });
+    expect(decide("reverse", state("credited"), "100.00")).toMatchObject({ ok: false, reason: expect.stringContaining("differs") });
+    expect(decide("reverse", state("credited"))).toMatchObject({ ok: true, command: { kind: "reverse", reversalKey: "reverse", amountKopecks: 50000n } });
+    expect(decide("cancel", state("credited"))).toMatchObject({ ok: false, reason: "cancel is not allowed after paid" });
+    expect(decide("payment", state("credited"), "500.00", "100081")).toMatchObject({ ok: false, reason: expect.stringContaining("names account 100081") });
+    expect(decide("refund", undefined, "100.00")).toMatchObject({ ok: false, reason: expect.stringContaining("never seen") });
+  });
+});
