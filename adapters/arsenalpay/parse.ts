@@ -51,7 +51,9 @@ function commandOf(fn: ArsenalpayCallback["FUNCTION"], money: Omit<Extract<Comma
     case "check":
       return { kind: "check", externalId: money.externalId, accountNumber: money.accountNumber, amountKopecks: money.amountKopecks };
     case "payment":
-      return { kind: "pay", ...money };
+      // The card is charged already (a recurring charge comes without a check): an account payhub cannot credit
+      // sends the payment to suspense instead of refusing money that moved.
+      return { kind: "pay", ...money, unrefusable: true };
     case "hold":
       return { kind: "open", ...money };
     case "cancel":

@@ -106,6 +106,19 @@ describe("ArsenalPay", () => {
     expect(await balanceOf("100082")).toBe(before + 30000n);
   });
 
+  it("when a payment (a recurring charge comes without a check) names a blocked or unknown account, then OK: the card was charged, so it waits in suspense", async () => {
+    expect((await callback("payment", "s-1", "100090", "890.00")).body).toBe("OK");
+    expect((await callback("payment", "s-2", "999999", "890.00")).body).toBe("OK");
+    await waitUntilAllCredited(hub);
+    const items = await hub.hub.db.suspenseItem.findMany({ where: { payment: { channel: "arsenalpay", externalId: { in: ["s-1", "s-2"] } } }, include: { payment: true }, orderBy: { id: "asc" } });
+    expect(items.map((item) => [item.payment.externalId, item.reason, item.payment.accountId])).toEqual([
+      ["s-1", "account blocked", null],
+      ["s-2", "unknown account", null],
+    ]);
+    expect((await hub.hub.db.subscriberAccount.findUniqueOrThrow({ where: { number: "100090" } })).balanceKopecks).toBe(0n);
+    await expectLedgerConsistent(hub);
+  });
+
   it("when SIGN is wrong, STATUS differs from FUNCTION, or ID is not ours, then ERR and nothing is written", async () => {
     const count = await hub.hub.db.inboundPayment.count();
     expect((await callback("payment", "x-1", "100080", "10.00", {}, "wrong-key")).body).toBe("ERR");
