@@ -38,17 +38,16 @@ export interface IncidentInput {
 }
 
 /**
- * Records an incident, once: a provider that keeps re-sending the same request does not bury the operator under copies
- * (the same kind, payment and detail while unresolved). Answers whether this call recorded it. On the caller's
+ * Records an incident, once: a provider that keeps re-sending the same request, even concurrently, does not bury the
+ * operator under copies (the same kind, payment and detail while unresolved: a partial unique index). Answers whether this call recorded it. On the caller's
  * connection, so that intake running inside a transaction (the cash desk) needs no second one.
  */
 export async function recordIncident(pool: SqlPool, incident: IncidentInput): Promise<boolean> {
   const { rows } = await pool.query<{ id: string }>({
     name: "intake-record-incident",
     text: `INSERT INTO intake_incident (kind, channel, external_id, payment_id, detail, request, request_id)
-           SELECT $1, $2, $3, $4, $5, $6::jsonb, $7
-           WHERE NOT EXISTS (SELECT 1 FROM intake_incident
-             WHERE kind = $1 AND channel = $2 AND external_id = $3 AND detail = $5 AND resolved_at IS NULL)
+           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
+           ON CONFLICT (kind, channel, external_id, md5(detail)) WHERE resolved_at IS NULL DO NOTHING
            RETURNING id`,
     values: [incident.kind, incident.channel, incident.externalId, incident.paymentId ?? null, incident.detail.slice(0, 2000), JSON.stringify(incident.request), incident.requestId ?? null],
   });
@@ -65,9 +64,8 @@ const MONEY_WORD: Partial<Record<Command["kind"], IncidentKind>> = {
 };
 
 /**
- * The incident an outcome calls for, if any: a refused step in which the provider said money moved (not a transient
- * refusal the provider's own retry resolves), a notification's payment refused for its sum, or a step done safely
- * that an operator should still confirm (`flag`). Conflicts are flagged where they are found (accept-payment.ts), and a
+ * The incident an outcome calls for, if any: a refused step in which the provider said money moved, a notification's
+ * payment refused for its sum, or a step done safely that an operator should still confirm (`flag`). Conflicts are flagged where they are found (accept-payment.ts), and a
  * reconcile's own steps by the commands it runs (src/card/poll-orders.ts).
  */
 export function incidentFor(
@@ -83,14 +81,14 @@ export function incidentFor(
     request: received ?? ("request" in command && command.request ? command.request : { command: command.kind, ...("reference" in command ? { reference: command.reference } : {}) }),
     requestId,
   };
-  if (outcome.kind === "operationRefused" && !outcome.transient) {
+  if (outcome.kind === "operationRefused") {
     const kind = MONEY_WORD[command.kind];
     if (!kind) return undefined;
     return { ...base, kind, paymentId: outcome.payment.id === 0n ? undefined : outcome.payment.id, detail: `${command.kind} refused: ${outcome.reason}` };
   }
   if (outcome.kind === "reversed" && outcome.flag) return { ...base, kind: INCIDENT_KINDS.possibleSecondReversal, paymentId: outcome.payment.id, detail: outcome.flag };
   if (outcome.kind === "confirmed" && outcome.flag) return { ...base, kind: INCIDENT_KINDS.toConfirm, paymentId: outcome.payment.id, detail: outcome.flag };
-  if (command.kind === "acknowledge" && command.flag) return { ...base, kind: INCIDENT_KINDS.toConfirm, paymentId: undefined, detail: command.flag };
+  if (outcome.kind === "acknowledged" && outcome.flag) return { ...base, kind: INCIDENT_KINDS.toConfirm, paymentId: undefined, detail: outcome.flag };
   if (command.kind === "pay" && command.unrefusable && (outcome.kind === "amountTooSmall" || outcome.kind === "amountTooLarge")) {
     const limit = outcome.kind === "amountTooSmall" ? `below the minimum ${formatRubles(outcome.minKopecks)}` : `above the maximum ${formatRubles(outcome.maxKopecks)}`;
     return {

@@ -52,20 +52,27 @@ const CLOSE_SQL = `
 /** The provider says a pending payment succeeded: it becomes accepted and is credited once, like any pay. */
 export async function confirm(pool: SqlPool, dispatchCredit: DispatchCredit, source: PaymentSource, command: ConfirmCommand, requestId: string | undefined): Promise<Outcome> {
   const bound = await checkBinding(pool, source.channel, command.reference, command.binding);
-  if (bound) return bound;
+  if (bound.refusal) return bound.refusal;
   const capture = command.capture;
   const { rows } = await pool.query<TwoPhaseRow>({
     name: "intake-confirm",
     text: CONFIRM_SQL,
     values: [source.channel, command.reference, command.amountKopecks ?? null, capture !== undefined, capture?.commissionKopecks ?? null, capture?.payerAmountKopecks ?? null],
   });
-  const row = rows[0];
-  if (!row) return { kind: "paymentNotFound" };
-  const payment = paymentViewOf(row);
-  if (row.changed_id !== null) {
-    dispatchCredit(payment.id, requestId);
-    return { kind: "confirmed", payment: { ...payment, amountKopecks: BigInt(row.changed_amount!) }, repeat: false };
+  const found = rows[0];
+  if (!found) return { kind: "paymentNotFound" };
+  if (found.changed_id !== null) {
+    dispatchCredit(BigInt(found.id), requestId);
+    const confirmed: Outcome = { kind: "confirmed", payment: { ...paymentViewOf(found), amountKopecks: BigInt(found.changed_amount!) }, repeat: false };
+    // The provider's id was bound by an earlier message (a "pending" report, say), and only that id is signed: this
+    // success may be that earlier message replayed with its status changed. Credited once; an operator confirms it.
+    if (command.binding && !bound.fresh) {
+      return { ...confirmed, flag: `success for payment ${found.id} came on the provider's payment ${command.binding.providerReference}, first seen with an earlier report; its status is not signed: confirm with the provider` };
+    }
+    return confirmed;
   }
+  const row = await settledBySomeoneElse(pool, source.channel, command.reference, found);
+  const payment = paymentViewOf(row);
   if (row.status === "accepted" || row.status === "credited" || row.status === "failed") return { kind: "confirmed", payment, repeat: true };
   if (row.status === "closed") return { kind: "operationRefused", payment, reason: "the payment was closed before this confirmation: the provider reports money payhub did not take" };
   return {
@@ -80,23 +87,35 @@ export async function confirm(pool: SqlPool, dispatchCredit: DispatchCredit, sou
 /** The provider says a pending payment failed: it closes without money. A payment already confirmed stays money. */
 export async function close(pool: SqlPool, source: PaymentSource, command: CloseCommand): Promise<Outcome> {
   const bound = await checkBinding(pool, source.channel, command.reference, command.binding);
-  if (bound) return bound;
+  if (bound.refusal) return bound.refusal;
   const { rows } = await pool.query<TwoPhaseRow>({
     name: "intake-close",
     text: CLOSE_SQL,
     values: [source.channel, command.reference, command.reason.slice(0, 500)],
   });
-  const row = rows[0];
-  if (!row) return { kind: "paymentNotFound" };
+  const found = rows[0];
+  if (!found) return { kind: "paymentNotFound" };
+  if (found.changed_id !== null) return { kind: "closed", payment: paymentViewOf(found), repeat: false };
+  const row = await settledBySomeoneElse(pool, source.channel, command.reference, found);
   const payment = paymentViewOf(row);
-  if (row.changed_id !== null || row.status === "closed") return { kind: "closed", payment, repeat: row.changed_id === null };
+  if (row.status === "closed") return { kind: "closed", payment, repeat: true };
   return { kind: "operationRefused", payment, reason: `the payment is already ${row.status}: a failure report cannot undo it` };
+}
+
+/**
+ * The payment as it is now, when a confirm or close changed nothing. The statement's own read of the row is its
+ * snapshot from before it waited for the row: a concurrent copy of the same report (or the opposite one) that settled
+ * the payment meanwhile shows there as still pending. A new statement sees what that one committed.
+ */
+async function settledBySomeoneElse(pool: SqlPool, channel: string, reference: string, found: TwoPhaseRow): Promise<PaymentRow> {
+  if (found.status !== "pending") return found;
+  return (await findPayment(pool, channel, reference)) ?? found;
 }
 
 /** The provider says a payment is still pending: nothing moves; after a success or a failure it is a contradiction. */
 export async function stillPending(pool: SqlPool, source: PaymentSource, command: StillPendingCommand): Promise<Outcome> {
   const bound = await checkBinding(pool, source.channel, command.reference, command.binding);
-  if (bound) return bound;
+  if (bound.refusal) return bound.refusal;
   const row = await findPayment(pool, source.channel, command.reference);
   if (!row) return { kind: "paymentNotFound" };
   if (row.status === "pending") return { kind: "acknowledged" };
@@ -118,15 +137,16 @@ const BINDINGS_SQL = `
 /**
  * Binds the provider's signed id of a payment to the payment it first names, with the amount it first reports; a
  * refusal when this message pairs it with another payment or amount, or names a payment bound to another provider
- * id. Undefined: go on (bound now, or bound before to the same pair, or no such payment for the caller to report).
+ * id. No refusal: go on (`fresh`: bound by this message; else bound before to the same pair, or no such payment for
+ * the caller to report).
  * The insert and the read are two statements: a binding committed by a concurrent message after the insert's
  * snapshot is seen by the read.
  */
-async function checkBinding(pool: SqlPool, channel: string, reference: string, binding: ProviderBinding | undefined): Promise<Outcome | undefined> {
-  if (!binding) return undefined;
+async function checkBinding(pool: SqlPool, channel: string, reference: string, binding: ProviderBinding | undefined): Promise<{ refusal?: Outcome; fresh: boolean }> {
+  if (!binding) return { fresh: false };
   const values = [channel, reference, binding.providerReference, binding.amountKopecks];
   const inserted = await pool.query({ name: "intake-bind-provider-reference", text: BIND_SQL, values });
-  if (inserted.rows.length > 0) return undefined;
+  if (inserted.rows.length > 0) return { fresh: true };
   const { rows } = await pool.query<{ provider_reference: string; amount_kopecks: string; external_id: string }>({ name: "intake-provider-bindings", text: BINDINGS_SQL, values: values.slice(0, 3) });
   const problems: string[] = [];
   for (const row of rows) {
@@ -138,8 +158,8 @@ async function checkBinding(pool: SqlPool, channel: string, reference: string, b
       problems.push(`the provider's payment ${binding.providerReference} first reported ${row.amount_kopecks} kopecks, now ${binding.amountKopecks}`);
     }
   }
-  if (problems.length === 0) return undefined;
+  if (problems.length === 0) return { fresh: false };
   const target = await findPayment(pool, channel, reference);
-  if (!target) return { kind: "paymentNotFound" };
-  return { kind: "operationRefused", payment: paymentViewOf(target), reason: problems.join("; ") };
+  if (!target) return { refusal: { kind: "paymentNotFound" }, fresh: false };
+  return { refusal: { kind: "operationRefused", payment: paymentViewOf(target), reason: problems.join("; ") }, fresh: false };
 }
