@@ -96,8 +96,8 @@ export interface AcknowledgeCommand {
   reason: string;
   /**
    * Set when the reason to move no money rests on a field the provider's signature does not cover (YooMoney's
-   * test_notification on what looks like a real operation): the notification is recorded as an intake incident with
-   * this detail, so that a real payment marked so is not lost in a log line.
+   * test_notification on what looks like a real operation): unless the payment is recorded already, the notification
+   * is recorded as an intake incident with this detail, so that a real payment marked so is not lost in a log line.
    */
   flag?: string;
 }
@@ -233,8 +233,8 @@ export interface AccountView {
 /** Every result of a Command. Adapters map each kind to their protocol's code in one exhaustive table. */
 export type Outcome =
   | { kind: "checked"; account: AccountView }
-  /** An AcknowledgeCommand was recorded in the log: answer success, nothing was written. */
-  | { kind: "acknowledged" }
+  /** An AcknowledgeCommand was recorded in the log: answer success; `flag`: the detail of the intake incident recorded. */
+  | { kind: "acknowledged"; flag?: string }
   | { kind: "accepted"; payment: PaymentView }
   /** A repeat of a known external id with the same account and sum: answered like the original, credited never. */
   | { kind: "duplicate"; payment: PaymentView }
@@ -264,12 +264,10 @@ export type Outcome =
   /** The referenced payment does not exist in this channel. */
   | { kind: "paymentNotFound" }
   /**
-   * The payment cannot take this step (closed or credited already, the amount differs, more than is left to reverse,
-   * not credited yet). `reason` says which. Refusing a step that says money moved is recorded as an intake incident
-   * for an operator, unless `transient`: the provider's retry will succeed by itself (a reversal of a payment whose
-   * credit is seconds away).
+   * The payment cannot take this step (closed or credited already, the amount differs, more than is left to reverse).
+   * `reason` says which. Refusing a step that says money moved is recorded as an intake incident for an operator.
    */
-  | { kind: "operationRefused"; payment: PaymentView; reason: string; transient?: boolean }
+  | { kind: "operationRefused"; payment: PaymentView; reason: string }
   /** The hub could not decide now (database unreachable): the provider should repeat later. */
   | { kind: "temporaryFailure" };
 

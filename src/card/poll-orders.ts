@@ -110,7 +110,7 @@ export function createCardPoller(deps: CardPollerDeps): CardPoller {
     });
     // A refund the acquirer holds for an order not credited yet: reversed once the credit is done (next rounds).
     const refundOutstanding = (state.refundedKopecks ?? 0n) > 0n || state.orderStatus === CardOrderStatus.refunded;
-    if ((step.command.kind === "confirm" && refundOutstanding) || (outcome.kind === "operationRefused" && outcome.transient) || outcome.kind === "temporaryFailure") {
+    if ((step.command.kind === "confirm" && refundOutstanding) || outcome.kind === "temporaryFailure") {
       await mark(row.id);
     } else if (step.command.kind === "reverse") {
       await unmark(row.id);
@@ -122,13 +122,7 @@ export function createCardPoller(deps: CardPollerDeps): CardPoller {
     const { rows } = await pool.query<CardOrderRow>(`SELECT ${ORDER_COLUMNS} FROM inbound_payment p WHERE p.channel = $1 AND p.external_id = $2`, [CARD_CHANNEL, orderNumber]);
     const row = rows[0];
     if (!row) return { result: "notFound", outcome: { kind: "paymentNotFound" } };
-    if (row.status === "accepted") {
-      // Its credit is seconds away: the refund is reversed after it (this order is asked again), and the acquirer's
-      // repeat of the callback finds it credited.
-      await mark(row.id);
-      return { result: "unchanged", outcome: { kind: "operationRefused", payment: { id: BigInt(row.id), externalId: row.external_id, accountNumber: "", amountKopecks: BigInt(row.amount_kopecks), receivedAt: row.received_at }, reason: "the payment is accepted, not credited yet: repeat shortly", transient: true } };
-    }
-    if (row.status !== "pending" && row.status !== "credited") return { result: "unchanged", outcome: { kind: "acknowledged" } };
+    if (row.status !== "pending" && row.status !== "credited" && row.status !== "accepted") return { result: "unchanged", outcome: { kind: "acknowledged" } };
     return settle(row, requestId);
   }
 
@@ -172,7 +166,8 @@ type OrderStep = { command: Command } | { problem: string };
 export function stepFor(row: Pick<CardOrderRow, "external_id" | "status" | "received_at" | "amount_kopecks" | "reversed_kopecks">, state: CardOrderState, orderTtlMs: number): OrderStep | undefined {
   const ids = { externalId: row.external_id, accountNumber: undefined };
   const reference = row.external_id;
-  if (row.status === "credited") {
+  // Money (credited, or accepted with its credit seconds away: a reversal credits it first, in its own transaction).
+  if (row.status === "credited" || row.status === "accepted") {
     const amount = BigInt(row.amount_kopecks);
     // The acquirer's own total of what went back: the whole sum once reversed, its refunded amount otherwise.
     const total = state.orderStatus === CardOrderStatus.reversed ? amount : state.refundedKopecks;

@@ -231,9 +231,12 @@ async function dispatch(deps: IntakeDeps, request: IntakeRequest): Promise<Outco
         return { kind: "temporaryFailure" };
       }
       return deps.reconcile(request.source, command, request.requestId);
-    case "acknowledge":
+    case "acknowledge": {
       deps.log.info({ channel: request.source.channel, externalId: command.externalId, reason: command.reason, requestId: request.requestId }, `acknowledged without moving money: ${command.reason}`);
-      return { kind: "acknowledged" };
+      // A flagged acknowledgement of a payment payhub recorded already (a replay of it) has nothing for an operator.
+      const recorded = command.flag !== undefined && command.externalId !== undefined && (await findPayment(deps.pool, request.source.channel, command.externalId)) !== undefined;
+      return command.flag !== undefined && !recorded ? { kind: "acknowledged", flag: command.flag } : { kind: "acknowledged" };
+    }
     default:
       return assertNever(command);
   }

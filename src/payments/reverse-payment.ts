@@ -1,5 +1,6 @@
 import type { Outcome, PaymentSource, PaymentView, ReverseCommand } from "../../adapters/contract/index.ts";
 import type { SqlClient, SqlPool } from "../db.ts";
+import { CREDIT_PAYMENT_SQL } from "../crediting/credit-payment.ts";
 import { counterAccountCode } from "../ledger/ledger-accounts.ts";
 
 /** The payment row, locked. What was reversed before is read after the lock, in statements that see it. */
@@ -66,6 +67,13 @@ export async function reverseInTransaction(client: SqlClient, source: PaymentSou
     "SELECT amount_kopecks, provider_time FROM payment_reversal WHERE payment_id = $1::bigint AND reversal_key = $2",
     [row.id, command.reversalKey],
   );
+  if (!known.rows[0] && row.status === "accepted") {
+    // Only money that reached the ledger can go back. An accepted payment's credit is seconds away in the queue: the
+    // reversal does it now, with the worker's own statement, in this transaction (the payment row is locked); the
+    // worker's delivery then finds it credited and changes nothing. No provider has to repeat its refund for it.
+    await client.query(CREDIT_PAYMENT_SQL, [row.id]);
+    row.status = "credited";
+  }
   if (known.rows[0]) {
     const first = known.rows[0];
     // The same signed reversal with another (unsigned) time: a replay, or a second reversal of the same amount that
@@ -84,10 +92,7 @@ export async function reverseInTransaction(client: SqlClient, source: PaymentSou
     [row.id],
   );
   const { credit_posting_id: creditPostingId, reversed_kopecks: reversedKopecks, transferred_kopecks: transferredKopecks } = history.rows[0]!;
-  const refuse = (reason: string, transient = false) => ({ outcome: { kind: "operationRefused" as const, payment, reason, ...(transient ? { transient } : {}) } });
-  // Only money that reached the ledger can go back; an accepted payment still in the queue is credited within
-  // seconds, so the provider's retry will find it.
-  if (row.status === "accepted" && creditPostingId === null) return refuse("the payment is accepted, not credited yet: repeat shortly", true);
+  const refuse = (reason: string) => ({ outcome: { kind: "operationRefused" as const, payment, reason } });
   if (row.status !== "credited" || creditPostingId === null) return refuse(`the payment is ${row.status}, not credited`);
   // Its money sits in the suspense account, not a subscriber's: an operator assigns it first (then it reverses as usual).
   if (row.account_id === null) return refuse("the payment is in suspense: assign or resolve it first");
