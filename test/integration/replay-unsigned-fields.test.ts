@@ -438,6 +438,8 @@ describe("YooMoney notification", () => {
     for (const replay of [held, accepted, { ...accepted, test_notification: "true" }]) expect((await sendYoomoney(replay)).status).toBe(200);
     expect(await moved()).toEqual({ [account]: 9800n });
     expect(await hub.hub.db.inboundPayment.count({ where: { channel: "yoomoney", externalId: operationId } })).toBe(1);
+    // The replay marked as a test names a payment payhub recorded: nothing to tell an operator (who would credit twice).
+    expect((await hub.hub.db.intakeIncident.findMany({ where: { channel: "yoomoney", externalId: operationId } })).map((incident) => incident.kind)).toEqual(["to-confirm"]);
   });
 });
 
@@ -684,6 +686,22 @@ describe("SMS 3116 status callback", () => {
     expect(await moved()).toEqual({});
     expect(await smsPayment(payerSms)).toMatchObject({ status: "closed" });
     await expectRefusalsRecorded("sms3116", () => payerSms, answers, (answer) => smsResult(answer) !== "ok");
+  });
+
+  it("when a captured pending report is replayed as success, then (the signed payment_id cannot tell it from the genuine success) it is credited once and an operator is asked to confirm it; the genuine success then changes nothing", async () => {
+    const { payer, payerSms } = await twoPendingSmsPayments();
+    const paymentId = fresh("agg-");
+    const pending = smsStatus(paymentId, payerSms, "pending", 10300);
+    const moved = await watchMoney();
+
+    expect(smsResult(await sendSmsStatus(pending))).toBe("ok");
+    const replayed = { ...pending, status: "success", extended_status: "success" };
+    expect(smsResult(await sendSmsStatus(replayed))).toBe("ok");
+    expect(smsResult(await sendSmsStatus(smsStatus(paymentId, payerSms, "success", 10300)))).toBe("ok");
+    await waitUntilAllCredited(hub);
+    expect(await moved()).toEqual({ [payer]: 10000n });
+    const incidents = await hub.hub.db.intakeIncident.findMany({ where: { channel: "sms3116", externalId: payerSms } });
+    expect(incidents.map((incident) => [incident.kind, (incident.request as Record<string, unknown>).status])).toEqual([["to-confirm", "success"]]);
   });
 
   it("when the incoming SMS forward (authenticated only by its static skey) is replayed with another msg, smsid or operator, then at most a pending payment opens, never money, and a captured success naming it is refused", async () => {

@@ -63,10 +63,13 @@ export async function startTestHub(env: Record<string, string> = {}, log?: Logge
   };
 }
 
-/** Runs a worker role (credit worker and sweeper) on a test hub's database and queue while `during` runs. */
-export async function withWorker<T>(hub: TestHub, redisUrl: string, during: () => Promise<T>): Promise<T> {
+/**
+ * Runs a worker role (credit worker and sweeper, and what `env` configures, e.g. the card poller with CARD_API_URL and
+ * CARD_POLL_INTERVAL_MS) on a test hub's database and queue while `during` runs.
+ */
+export async function withWorker<T>(hub: TestHub, redisUrl: string, during: () => Promise<T>, env: Record<string, string> = {}): Promise<T> {
   const config = loadConfig(
-    testEnvironment({ HUB_ROLE: "worker", DATABASE_URL: hub.databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: hub.config.queuePrefix }),
+    testEnvironment({ ...env, HUB_ROLE: "worker", DATABASE_URL: hub.databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: hub.config.queuePrefix }),
   );
   const worker = await startHub(config, createLogger(config.logLevel), { databaseUrl: hub.databaseUrl, redisUrl });
   try {
