@@ -50,6 +50,9 @@ const ORDER_COLUMNS = `
   p.id, p.external_id, p.request->>'mdOrder' AS md_order, p.status::text AS status, p.received_at, p.amount_kopecks, p.request,
   (SELECT COALESCE(SUM(r.amount_kopecks), 0) FROM payment_reversal r WHERE r.payment_id = p.id) AS reversed_kopecks`;
 
+/** The acquirer's errorCode of a passing failure on its side ("Системная ошибка"): asked again, never flagged. */
+const ACQUIRER_SYSTEM_ERROR = "7";
+
 /** An outbox topic of its own marks an order to be asked again (a refund seen before its credit was done). */
 export const CARD_RECONCILE_TOPIC = "card-reconcile";
 
@@ -92,7 +95,12 @@ export function createCardPoller(deps: CardPollerDeps): CardPoller {
       if (!(error instanceof CardAcquirerError)) throw error;
       deps.log.warn({ orderNumber: row.external_id, mdOrder: row.md_order, acquirer: { kind: error.kind, ...error.details } }, `card order status unknown: ${error.message}`);
       // Asked again in the next round, whatever the caller does.
-      if (row.status !== "pending") await mark(row.id);
+      if (row.status !== "pending") {
+        await mark(row.id);
+        // The acquirer refusing to tell the state of an order payhub holds as money (order not found, access denied)
+        // will not pass by itself: an operator hears of it, once. Its "system error" (errorCode 7) passes.
+        if (error.kind === "refused" && error.details.errorCode !== ACQUIRER_SYSTEM_ERROR) await flag(row, `the acquirer refused to tell the order's state: ${error.message}`, requestId);
+      }
       return { result: "unavailable", outcome: { kind: "temporaryFailure" } };
     }
     const step = stepFor(row, state, deps.orderTtlMs);

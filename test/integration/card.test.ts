@@ -202,6 +202,20 @@ describe("card orders and callbacks", () => {
     await expectLedgerConsistent(hub);
   });
 
+  it("when the acquirer refuses to tell the state of a credited order (order not found), then a refund callback moves nothing, is repeated (503), and an operator has one incident", async () => {
+    const { orderNumber, mdOrder } = await registered(hub, "100082", "120.00");
+    const before = await balanceOf(hub, "100082");
+    expect((await callback(hub, { mdOrder, orderNumber, operation: "deposited", status: "1", amount: "12000" })).status).toBe(200);
+    await waitUntilAllCredited(hub);
+    acquirerStatuses(new Map());
+    const refund = { mdOrder, orderNumber, operation: "refunded", status: "1", amount: "12000" };
+    expect((await callback(hub, refund)).status).toBe(503);
+    expect((await callback(hub, refund)).status).toBe(503);
+    expect(await balanceOf(hub, "100082")).toBe(before + 12000n);
+    const incidents = await hub.hub.db.intakeIncident.findMany({ where: { channel: "card", externalId: orderNumber } });
+    expect(incidents.map((incident) => [incident.kind, incident.detail])).toEqual([["reversal-refused", expect.stringContaining("Заказ не найден")]]);
+  });
+
   it("when a callback fails its checksum, then 403 and nothing is believed, but the order is polled and the acquirer's deposited credits it", async () => {
     const { orderNumber, mdOrder } = await registered(hub, "100084", "150.00");
     const before = await balanceOf(hub, "100084");
