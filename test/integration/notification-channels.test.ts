@@ -2,9 +2,9 @@ import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectedSignature } from "../../adapters/qiwi-bill/verify.ts";
 import { expectedLmiHash, expectedLmiHash2 } from "../../adapters/webmoney/verify.ts";
-import { expectedSha1Hash } from "../../adapters/yoomoney/verify.ts";
 import nock from "nock";
 import { issueQiwiBill, issueWebmoneyInvoice, TEST_ADMIN_TOKEN } from "../support/issued-payments.ts";
+import { yoomoneyNotification } from "../support/signed-requests.ts";
 import { expectLedgerConsistent, startTestHub, waitUntilAllCredited, type TestHub } from "../support/test-hub.ts";
 
 // WebMoney, YooMoney and QIWI bills end to end over HTTP: a request signed the way the provider signs it credits an
@@ -135,20 +135,8 @@ describe("WebMoney", () => {
 });
 
 describe("YooMoney", () => {
-  const notification = (operationId: string, label: string, extra: Record<string, string> = {}) => {
-    const signed = {
-      notification_type: "p2p-incoming",
-      operation_id: operationId,
-      amount: "98.00",
-      currency: "643",
-      datetime: "2026-11-24T09:00:00.000+10:00",
-      sender: "41001000040",
-      codepro: "false",
-      label,
-      ...extra,
-    };
-    return { ...signed, withdraw_amount: "100.00", test_notification: "false", unaccepted: "false", sha1_hash: expectedSha1Hash(signed, YOOMONEY_SECRET) };
-  };
+  const notification = (operationId: string, label: string, extra: Record<string, string> = {}) => yoomoneyNotification(YOOMONEY_SECRET, operationId, label, extra);
+
 
   it("when a signed notification arrives, then the account is credited the amount and the payer's fee is recorded; a replay credits nothing", async () => {
     const before = await balanceOf("100081");

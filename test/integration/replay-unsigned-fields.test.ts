@@ -6,9 +6,9 @@ import { expectedCardChecksum } from "../../adapters/card/verify.ts";
 import { expectedSignature } from "../../adapters/qiwi-bill/verify.ts";
 import { expectedSkey, expectedStatusSignature } from "../../adapters/sms3116/verify.ts";
 import { expectedLmiHash, expectedLmiHash2 } from "../../adapters/webmoney/verify.ts";
-import { expectedSha1Hash } from "../../adapters/yoomoney/verify.ts";
 import { createLogger } from "../../src/log.ts";
 import { issueQiwiBill, issueWebmoneyInvoice, TEST_ADMIN_TOKEN } from "../support/issued-payments.ts";
+import { yoomoneyNotification as signedYoomoneyNotification } from "../support/signed-requests.ts";
 import { expectLedgerConsistent, startTestHub, waitFor, waitUntilAllCredited, type TestHub } from "../support/test-hub.ts";
 
 // The replay suite of issue 9, over every signed channel: a valid signed request, then the same request with one field
@@ -361,19 +361,7 @@ describe("WebMoney notification", () => {
 // YooMoney: sha1_hash covers notification_type, operation_id, amount, currency, datetime, sender, codepro, label; not
 // withdraw_amount, test_notification, unaccepted.
 
-function yoomoneyNotification(operationId: string, label: string): Record<string, string> {
-  const signed = {
-    notification_type: "p2p-incoming",
-    operation_id: operationId,
-    amount: "98.00",
-    currency: "643",
-    datetime: "2026-11-24T09:00:00.000+10:00",
-    sender: "41001000040",
-    codepro: "false",
-    label,
-  };
-  return { ...signed, withdraw_amount: "100.00", test_notification: "false", unaccepted: "false", sha1_hash: expectedSha1Hash(signed, YOOMONEY_SECRET) };
-}
+const yoomoneyNotification = (operationId: string, label: string) => signedYoomoneyNotification(YOOMONEY_SECRET, operationId, label);
 const sendYoomoney = (params: Record<string, unknown>) => postForm("/webhooks/yoomoney", params);
 const yoomoneyPayment = (operationId: string) => hub.hub.db.inboundPayment.findUnique({ where: { channel_externalId: { channel: "yoomoney", externalId: operationId } } });
 
