@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { bankHash } from "../adapters/bank-xml/verify.ts";
 import { expectedCardChecksum } from "../adapters/card/verify.ts";
 import { expectedArsenalpaySign } from "../adapters/arsenalpay/verify.ts";
-import { formatRubles, parseRubles } from "../adapters/contract/index.ts";
+import { formatRubles, parseRubles } from "../lib/money.ts";
 import { expectedSignature } from "../adapters/qiwi-bill/verify.ts";
 import { expectedSkey, expectedStatusSignature } from "../adapters/sms3116/verify.ts";
 import { expectedLmiHash, expectedLmiHash2 } from "../adapters/webmoney/verify.ts";

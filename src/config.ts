@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
-import { parseRubles } from "../adapters/contract/index.ts";
+import { parseRubles } from "../lib/money.ts";
 import { DEFAULT_SMS_COMMISSION, parseSmsCommissionConfig } from "../adapters/sms3116/index.ts";
 import type { SmsCommissionTable } from "../adapters/sms3116/commission.ts";
 import type { StaffAuthSettings } from "./staff/sessions.ts";

@@ -1,5 +1,5 @@
 import type { ChannelProfile, InboundRequest, ParseResult } from "../contract/index.ts";
-import { parseRubles, percentOf } from "../contract/index.ts";
+import { parseRubles, percentOf } from "../../lib/money.ts";
 import { TemplateRequest } from "./schema.ts";
 import { signatureValid } from "./verify.ts";
 

@@ -1,4 +1,4 @@
-import { parseRubles } from "../contract/index.ts";
+import { parseRubles } from "../../lib/money.ts";
 import type { ArsenalpayCallback } from "./schema.ts";
 
 export type ArsenalpayAmounts =

@@ -1,4 +1,4 @@
-import { formatRubles } from "../contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 import type { ArsenalpayFunction } from "./schema.ts";
 
 /**

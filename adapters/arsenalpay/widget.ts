@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
-import { formatRubles } from "../contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 
 /**
  * The one-off top-up link ("Пополнить разово", PROTOCOLS.md §3): the hub sends the payer to ArsenalPay's widget

@@ -1,5 +1,6 @@
 import type { ChannelProfile, InboundRequest, ParseResult, ProtocolError } from "../contract/index.ts";
-import { parseRubles, percentOf, ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
+import { ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
+import { parseRubles, percentOf } from "../../lib/money.ts";
 import { BankAction, BankRequest } from "./schema.ts";
 import { bankHashValid, isValidBankDate } from "./verify.ts";
 

@@ -1,5 +1,6 @@
 import type { Command, HttpReply, InboundRequest, Outcome, PaymentView, ProtocolError } from "../contract/index.ts";
-import { assertNever, formatRubles, isStepOutcome } from "../contract/index.ts";
+import { assertNever, isStepOutcome } from "../contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 import { REFUSAL_HTTP_STATUS, xmlResponse } from "../contract/xml.ts";
 import type { BankProfile } from "./parse.ts";
 import { BankCode, type BankCodeValue, type BankResponse } from "./schema.ts";

@@ -4,7 +4,6 @@
  * Adapters are pure: no database, no queue, no process.env.
  */
 
-export * from "./money.ts";
 export * from "./crypto.ts";
 export * from "./mask.ts";
 

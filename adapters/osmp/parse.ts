@@ -1,5 +1,6 @@
 import type { ChannelProfile, InboundRequest, ParseResult } from "../contract/index.ts";
-import { parseRubles, percentOf, ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
+import { ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
+import { parseRubles, percentOf } from "../../lib/money.ts";
 import { OsmpCommandName, OsmpRequest } from "./schema.ts";
 import { isValidTxnDate } from "./verify.ts";
 

@@ -1,5 +1,6 @@
 import type { ChannelProfile, InboundRequest, ParseResult, ProtocolError } from "../contract/index.ts";
-import { parseRubles, percentOf, ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
+import { ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
+import { parseRubles, percentOf } from "../../lib/money.ts";
 import { QIWI_BILL_PAID, QIWI_BILL_RUB, QIWI_SIGNATURE_HEADER, QiwiBillNotification } from "./schema.ts";
 import { signatureValid } from "./verify.ts";
 

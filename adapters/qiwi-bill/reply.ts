@@ -1,5 +1,6 @@
 import type { Command, HttpReply, InboundRequest, Outcome, ProtocolError } from "../contract/index.ts";
-import { assertNever, formatRubles, isStepOutcome } from "../contract/index.ts";
+import { assertNever, isStepOutcome } from "../contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 import { QiwiBillAnswerCode, type QiwiBillAnswer } from "./schema.ts";
 
 /**

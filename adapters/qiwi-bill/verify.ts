@@ -1,6 +1,7 @@
 // Signature scheme: X-Api-Signature-SHA256 = hex(HMAC-SHA256(secret, "<currency>|<value as 2 decimals>|<billId>|<siteId>|<status>")).
 import { createHmac } from "node:crypto";
-import { formatRubles, hexDigestsEqual, parseRubles } from "../contract/index.ts";
+import { hexDigestsEqual } from "../contract/index.ts";
+import { formatRubles, parseRubles } from "../../lib/money.ts";
 
 /** The values the signature covers. */
 export interface QiwiBillSignedFields {

@@ -1,4 +1,4 @@
-import { parseRubles, percentOf } from "../contract/index.ts";
+import { parseRubles, percentOf } from "../../lib/money.ts";
 
 /**
  * The commission of an SMS payment (PROTOCOLS.md §5, from the subscriber handbook): a percent of the sum plus a fixed

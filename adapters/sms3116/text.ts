@@ -1,4 +1,5 @@
-import { parseRubles, ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
+import { ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
+import { parseRubles } from "../../lib/money.ts";
 
 /**
  * Reading the text of an SMS to 3116: "aliance <account> <sum>" (PROTOCOLS.md §5). Tolerant where a subscriber's

@@ -1,5 +1,6 @@
 import type { ChannelProfile, InboundRequest, ParseResult, ProtocolError } from "../contract/index.ts";
-import { parseRubles, percentOf, ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
+import { ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
+import { parseRubles, percentOf } from "../../lib/money.ts";
 import { WEBMONEY_UNSTORED_FIELDS, WebmoneyMode, WebmoneyNotification, WebmoneyPrerequest } from "./schema.ts";
 import { notificationSignatureValid } from "./verify.ts";
 

@@ -1,5 +1,6 @@
 import type { ChannelProfile, InboundRequest, ParseResult } from "../contract/index.ts";
-import { parseRubles, ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
+import { ACCOUNT_NUMBER_FORMAT } from "../contract/index.ts";
+import { parseRubles } from "../../lib/money.ts";
 import { YOOMONEY_RUB, YOOMONEY_TEST_OPERATION_ID, YOOMONEY_UNSTORED_FIELDS, YoomoneyFlag, YoomoneyIncomingType, YoomoneyNotification } from "./schema.ts";
 import { sha1HashValid } from "./verify.ts";
 

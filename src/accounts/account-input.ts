@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { ACCOUNT_NUMBER_FORMAT, parseRubles } from "../../adapters/contract/index.ts";
+import { ACCOUNT_NUMBER_FORMAT } from "../../adapters/contract/index.ts";
+import { parseRubles } from "../../lib/money.ts";
 
 /** An account number (лицевой счёт): digits, as terminals and banks send it. */
 export const AccountNumber = z.string().regex(ACCOUNT_NUMBER_FORMAT, "an account number is 1 to 12 digits");

@@ -1,4 +1,5 @@
-import { formatRubles, maskOwnerName } from "../../adapters/contract/index.ts";
+import { maskOwnerName } from "../../adapters/contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 import type { Db } from "../db.ts";
 
 export interface AccountMovement {

@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type Router } from "express";
 import { z } from "zod";
-import { ACCOUNT_NUMBER_FORMAT, formatRubles, parseRubles } from "../../adapters/contract/index.ts";
+import { ACCOUNT_NUMBER_FORMAT } from "../../adapters/contract/index.ts";
+import { formatRubles, parseRubles } from "../../lib/money.ts";
 import { buildArsenalpayWidgetLink } from "../../adapters/arsenalpay/widget.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db.ts";

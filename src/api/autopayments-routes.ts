@@ -1,6 +1,8 @@
+import { officeToday } from "../calendar/office-day.ts";
 import express, { type Request, type Response, type Router } from "express";
 import { z } from "zod";
-import { ACCOUNT_NUMBER_FORMAT, formatRubles, parseRubles } from "../../adapters/contract/index.ts";
+import { ACCOUNT_NUMBER_FORMAT } from "../../adapters/contract/index.ts";
+import { formatRubles, parseRubles } from "../../lib/money.ts";
 import { buildArsenalpayWidgetLink } from "../../adapters/arsenalpay/widget.ts";
 import { ArsenalpayApiError, createArsenalpayApiClient, type ArsenalpayApiClient } from "../autopayments/arsenalpay-api-client.ts";
 import type { Config } from "../config.ts";
@@ -20,10 +22,6 @@ const CreateRequest = z.object({
     .optional(),
 });
 
-/** Today in Vladivostok (the company's day), as YYYY-MM-DD: an until-date is the last day a charge may come. */
-function today(): string {
-  return new Date(Date.now() + 10 * 3600_000).toISOString().slice(0, 10);
-}
 
 function view(autopayment: Autopayment, accountNumber: string) {
   return {
@@ -42,7 +40,7 @@ function view(autopayment: Autopayment, accountNumber: string) {
 
 /** Active autopayments past their until-date become expired. */
 async function expireOverdue(db: Db, accountId: number): Promise<void> {
-  await db.autopayment.updateMany({ where: { accountId, state: "active", untilDate: { lt: new Date(`${today()}T00:00:00Z`) } }, data: { state: "expired" } });
+  await db.autopayment.updateMany({ where: { accountId, state: "active", untilDate: { lt: new Date(`${officeToday()}T00:00:00Z`) } }, data: { state: "expired" } });
 }
 
 /**
@@ -100,7 +98,7 @@ export function autopaymentsRoutes(config: Config, db: Db): Router {
     if (amount.kopecks < minKopecks || amount.kopecks > maxKopecks) {
       return res.status(422).json({ error: "amount_out_of_limits", message: `amount must be from ${formatRubles(minKopecks)} to ${formatRubles(maxKopecks)}` });
     }
-    if (input.data.until !== undefined && input.data.until < today()) return res.status(400).json({ error: "bad_request", message: "until is in the past" });
+    if (input.data.until !== undefined && input.data.until < officeToday()) return res.status(400).json({ error: "bad_request", message: "until is in the past" });
     const account = await db.subscriberAccount.findUnique({ where: { number: input.data.account } });
     if (!account) return res.status(404).json({ error: "account_not_found", message: `no account ${input.data.account}` });
     if (account.status !== "active") return res.status(409).json({ error: "account_inactive", message: `account ${account.number} is ${account.status}` });

@@ -1,6 +1,6 @@
 import type { Router } from "express";
 import { z } from "zod";
-import { formatRubles } from "../../adapters/contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 import { findAccounts } from "../cashier/find-accounts.ts";
 import { cashExternalId, issueReceiptNumber, stornoCashPayment, takeCashPayment } from "../cashier/cash-payments.ts";
 import { assertMaySeeShift, closeShift, currentShift, listShifts, openShift, zReport, type ZReport } from "../cashier/shifts.ts";

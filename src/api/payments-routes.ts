@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type Router } from "express";
 import { z } from "zod";
-import { ACCOUNT_NUMBER_FORMAT, formatRubles } from "../../adapters/contract/index.ts";
+import { ACCOUNT_NUMBER_FORMAT } from "../../adapters/contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 import type { Db, SqlPool } from "../db.ts";
 import type { InboundPayment } from "../generated/prisma/client.ts";
 import type { DispatchCredit } from "../payments/accept-payment.ts";

@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from "express";
 import { z } from "zod";
-import { formatRubles } from "../../adapters/contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 import type { Db } from "../db.ts";
 import { csvFileName, reconciliationCsv } from "../reports/reconciliation-csv.ts";
 import { reconciliationReport, type Figure, type Period, type ReconciliationReport } from "../reports/reconciliation.ts";

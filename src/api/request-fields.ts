@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseRubles } from "../../adapters/contract/index.ts";
+import { parseRubles } from "../../lib/money.ts";
 import { AccountNumber } from "../accounts/account-input.ts";
 
 /** "is required" for a missing field, the type otherwise: the message names what to fix. */

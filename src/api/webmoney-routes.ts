@@ -1,6 +1,6 @@
 import type { Router } from "express";
 import { z } from "zod";
-import { formatRubles } from "../../adapters/contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db.ts";
 import { StaffActionError } from "../staff/actor.ts";

@@ -1,6 +1,6 @@
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from "axios";
 import { z } from "zod";
-import { parseRubles } from "../../adapters/contract/index.ts";
+import { parseRubles } from "../../lib/money.ts";
 import { createProviderHttp, withProviderRetries, type Attempt } from "../http/provider-retry.ts";
 
 /**

@@ -1,4 +1,5 @@
 import type { Queue } from "bullmq";
+import { runEvery, type IntervalRunner } from "../infra/interval-runner.ts";
 import type { Redis } from "ioredis";
 import type { Db } from "../db.ts";
 import type { Logger } from "../log.ts";
@@ -59,29 +60,14 @@ export async function relayOnce(db: Db, queue: Queue<BillingJobData>, log: Logge
 }
 
 /** Runs the relay every intervalMs until stopped; one round at a time. */
-export function startBillingRelay(db: Db, queue: Queue<BillingJobData>, log: Logger, options: BillingRelayOptions): { stop: () => Promise<void> } {
+export function startBillingRelay(db: Db, queue: Queue<BillingJobData>, log: Logger, options: BillingRelayOptions): IntervalRunner {
   let cursor = 0n;
-  let busy: Promise<unknown> | undefined;
-  let stopped = false;
-  const round = () => {
-    if (stopped || busy) return;
-    busy = relayOnce(db, queue, log, cursor, options)
-      .then((next) => {
-        cursor = next;
-      })
-      .catch((error: unknown) => log.error({ err: error }, "billing relay round failed; will try again"))
-      .finally(() => {
-        busy = undefined;
-      });
-  };
-  const timer = setInterval(round, options.intervalMs);
-  timer.unref();
-  round();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearInterval(timer);
-      await busy;
+  return runEvery(
+    options.intervalMs,
+    async () => {
+      cursor = await relayOnce(db, queue, log, cursor, options);
     },
-  };
+    (error) => log.error({ err: error }, "billing relay round failed; will try again"),
+    { immediately: true },
+  );
 }

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { formatRubles } from "../../adapters/contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 import type { Db } from "../db.ts";
 
 /**

@@ -1,4 +1,5 @@
 import { cardReversalKey } from "../../adapters/card/index.ts";
+import { runEvery, type IntervalRunner } from "../infra/interval-runner.ts";
 import type { ChannelProfile, Command, Outcome } from "../../adapters/contract/index.ts";
 import type { Logger } from "../log.ts";
 import { handleCommand, type IntakeDeps } from "../payments/accept-payment.ts";
@@ -203,24 +204,6 @@ export function stepFor(row: Pick<CardOrderRow, "external_id" | "status" | "rece
 }
 
 /** Runs a poll round every intervalMs until stopped; one round at a time. */
-export function startCardPoller(poller: CardPoller, intervalMs: number, log: Logger): { stop: () => Promise<void> } {
-  let busy: Promise<unknown> | undefined;
-  let stopped = false;
-  const timer = setInterval(() => {
-    if (stopped || busy) return;
-    busy = poller
-      .pollPending()
-      .catch((error: unknown) => log.error({ err: error }, "card poll failed; will try again"))
-      .finally(() => {
-        busy = undefined;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearInterval(timer);
-      await busy;
-    },
-  };
+export function startCardPoller(poller: CardPoller, intervalMs: number, log: Logger): IntervalRunner {
+  return runEvery(intervalMs, () => poller.pollPending(), (error) => log.error({ err: error }, "card poll failed; will try again"));
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { formatRubles, percentOf, type Outcome } from "../../adapters/contract/index.ts";
+import { type Outcome } from "../../adapters/contract/index.ts";
+import { formatRubles, percentOf } from "../../lib/money.ts";
 import type { Db } from "../db.ts";
 import type { Logger } from "../log.ts";
 import { handleCommand, type IntakeDeps } from "../payments/accept-payment.ts";

@@ -1,4 +1,5 @@
-import { formatRubles, type ChannelProfile, type Outcome } from "../../adapters/contract/index.ts";
+import { type ChannelProfile, type Outcome } from "../../adapters/contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 import { prismaTransactionClient, type Db, type SqlPool } from "../db.ts";
 import { CASHIER_CHANNEL } from "../ledger/ledger-accounts.ts";
 import { handleCommand, type IntakeDeps } from "../payments/accept-payment.ts";

@@ -10,12 +10,6 @@ export const OFFICES = [
   { code: "ar-frunze", city: "Артём", address: "ул. Фрунзе, 34", hours: "пн–пт 9:00–18:00" },
 ] as const;
 
-/** The company's clock: shifts, receipts and Z-reports are in Vladivostok time. */
-export const OFFICE_TIME_ZONE = "Asia/Vladivostok";
-
-/** The calendar day (YYYY-MM-DD) of a moment in the offices' time zone. */
-export const officeDay = (date: Date): string => date.toLocaleDateString("en-CA", { timeZone: OFFICE_TIME_ZONE });
-
 /** One desk per office to start with; the Lugovaya office, the busiest, has two. */
 export const DESKS = [
   { code: "vl-lugovaya-1", office: "vl-lugovaya", name: "Касса 1" },

@@ -2,7 +2,7 @@ import type { Db } from "../db.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import { hasRole, mayActInOffice, requireStaff, StaffActionError, type ActionContext, type Actor } from "../staff/actor.ts";
 import { audit } from "../staff/audit.ts";
-import { officeDay } from "./offices.ts";
+import { officeDay } from "../calendar/office-day.ts";
 
 /** A cash desk action needs a person: the automation token has no desk, no shift and no signature on a receipt. */
 export const requireCashier = (actor: Actor): number => requireStaff(actor, "cash desk actions are made");

@@ -1,4 +1,5 @@
 import type { Queue } from "bullmq";
+import { runEvery, type IntervalRunner } from "../infra/interval-runner.ts";
 import type { Db } from "../db.ts";
 import type { Logger } from "../log.ts";
 import { STILL_QUEUED } from "../queue/job-state.ts";
@@ -63,24 +64,13 @@ export async function expirePendingPayments(db: Db, log: Logger, ttlMsByChannel:
 }
 
 /** Runs the sweeper every intervalMs until stopped; one sweep at a time. */
-export function startSweeper(db: Db, queue: Queue<CreditJobData>, log: Logger, options: SweeperOptions): { stop: () => Promise<void> } {
-  let busy: Promise<unknown> | undefined;
-  let stopped = false;
-  const timer = setInterval(() => {
-    if (stopped || busy) return;
-    busy = sweepOnce(db, queue, log, options)
-      .then(() => expirePendingPayments(db, log, options.pendingTtlMsByChannel ?? {}))
-      .catch((error: unknown) => log.error({ err: error }, "sweep failed; will try again"))
-      .finally(() => {
-        busy = undefined;
-      });
-  }, options.intervalMs);
-  timer.unref();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearInterval(timer);
-      await busy;
+export function startSweeper(db: Db, queue: Queue<CreditJobData>, log: Logger, options: SweeperOptions): IntervalRunner {
+  return runEvery(
+    options.intervalMs,
+    async () => {
+      await sweepOnce(db, queue, log, options);
+      await expirePendingPayments(db, log, options.pendingTtlMsByChannel ?? {});
     },
-  };
+    (error) => log.error({ err: error }, "sweep failed; will try again"),
+  );
 }

@@ -1,3 +1,4 @@
+import { officeDayBounds } from "../calendar/office-day.ts";
 import express, { type Request, type Response, type Router } from "express";
 import { maskOwnerName } from "../../adapters/contract/index.ts";
 import { listNotifications, replayFailedNotifications, replayNotification } from "../billing/operations.ts";
@@ -21,13 +22,6 @@ interface SearchValues {
   amount: string;
 }
 
-/** A day of the company's calendar (Vladivostok, UTC+10 all year since 2014) as the instants it spans. */
-function vladivostokDay(date: string): { gte: Date; lt: Date } | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return undefined;
-  const start = new Date(`${date}T00:00:00+10:00`);
-  if (Number.isNaN(start.getTime())) return undefined;
-  return { gte: start, lt: new Date(start.getTime() + 86_400_000) };
-}
 
 /**
  * The payments matching what an operator typed: the hub's payment number, a channel's external id (any channel), an
@@ -35,7 +29,7 @@ function vladivostokDay(date: string): { gte: Date; lt: Date } | undefined {
  */
 function searchFilter(values: SearchValues): { where?: Prisma.InboundPaymentWhereInput; problem?: string } {
   const q = values.q.trim();
-  const day = values.date ? vladivostokDay(values.date) : undefined;
+  const day = values.date ? officeDayBounds(values.date) : undefined;
   if (values.date && !day) return { problem: "Дата указана неверно." };
   const amount = values.amount.trim() ? parseAmount(values.amount) : undefined;
   if (values.amount.trim() && amount === undefined) return { problem: AMOUNT_HINT };

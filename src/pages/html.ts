@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { formatRubles } from "../../adapters/contract/index.ts";
-import { OFFICE_TIME_ZONE } from "../cashier/offices.ts";
+import { formatRubles } from "../../lib/money.ts";
+import { OFFICE_TIME_ZONE } from "../calendar/office-day.ts";
 import type { Actor } from "../staff/actor.ts";
 
 /** Markup that is already safe: produced by `html`, never by concatenating input. */

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from "express";
-import { parseRubles } from "../../adapters/contract/index.ts";
+import { parseRubles } from "../../lib/money.ts";
 import type { Config } from "../config.ts";
 import type { HubServices } from "../metrics/metrics.ts";
 import type { Db } from "../db.ts";

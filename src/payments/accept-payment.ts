@@ -13,7 +13,8 @@ import type {
   ReconcileCommand,
   StepDecision,
 } from "../../adapters/contract/index.ts";
-import { assertNever, formatRubles, maskOwnerName } from "../../adapters/contract/index.ts";
+import { assertNever, maskOwnerName } from "../../adapters/contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 import type { Db, SqlPool } from "../db.ts";
 import type { Logger } from "../log.ts";
 import type { InFlight } from "./in-flight.ts";

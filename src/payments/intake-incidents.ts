@@ -1,4 +1,5 @@
-import { formatRubles, type Command, type Outcome, type PaymentSource } from "../../adapters/contract/index.ts";
+import { type Command, type Outcome, type PaymentSource } from "../../adapters/contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 import type { Db, SqlPool } from "../db.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { StaffActionError, type ActionContext } from "../staff/actor.ts";

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { formatRubles } from "../../adapters/contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 import type { Db } from "../db.ts";
 import type { Logger } from "../log.ts";
 import { QiwiBillApiError, type QiwiBillClient } from "./qiwi-bill-client.ts";

@@ -1,6 +1,6 @@
 import type { AxiosInstance } from "axios";
 import { z } from "zod";
-import { formatRubles } from "../../adapters/contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 import { createProviderHttp, withProviderRetries, type Attempt } from "../http/provider-retry.ts";
 
 /**

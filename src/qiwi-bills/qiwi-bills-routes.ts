@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type Router } from "express";
 import { AccountField, RublesField, requiredAs } from "../api/request-fields.ts";
 import { z } from "zod";
-import { formatRubles } from "../../adapters/contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db.ts";
 import { MAX_BILL_LIFETIME_MINUTES, issueQiwiBill } from "./issue-bill.ts";

@@ -1,4 +1,4 @@
-import { officeDay } from "../cashier/offices.ts";
+import { officeToday } from "../calendar/office-day.ts";
 import type { Period } from "./reconciliation.ts";
 
 /** The longest period a report covers: a year, leap day included. */
@@ -24,9 +24,6 @@ export function periodProblem(period: Period, language: "en" | "ru" = "en"): str
   if (to - from + 1 > MAX_PERIOD_DAYS) return ru ? `Период длиннее ${MAX_PERIOD_DAYS} дней.` : `the period must be at most ${MAX_PERIOD_DAYS} days`;
   return undefined;
 }
-
-/** Today in Vladivostok, YYYY-MM-DD. */
-export const officeToday = (now = new Date()) => officeDay(now);
 
 /** The previous calendar month (Vladivostok): the month-end report's usual period. */
 export function previousMonth(now = new Date()): Period {

@@ -1,4 +1,4 @@
-import { formatRubles } from "../../adapters/contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 import type { ReconciliationReport } from "./reconciliation.ts";
 
 /** "1500.50" as Russian spreadsheets read it: "1500,50" (no grouping, minus sign for negatives). */

@@ -1,4 +1,4 @@
-import { OFFICE_TIME_ZONE } from "../cashier/offices.ts";
+import { OFFICE_TIME_ZONE } from "../calendar/office-day.ts";
 import type { Db } from "../db.ts";
 import { checkLedger, counterAccountCodeSql, type LedgerHealth } from "../ledger/ledger-accounts.ts";
 

@@ -1,5 +1,5 @@
-import { parseRubles } from "../../adapters/contract/index.ts";
-import { OFFICE_TIME_ZONE } from "../cashier/offices.ts";
+import { parseRubles } from "../../lib/money.ts";
+import { OFFICE_TIME_ZONE } from "../calendar/office-day.ts";
 import { MAX_BIG_ID } from "../http/hostile-input.ts";
 import { StaffActionError } from "../staff/actor.ts";
 

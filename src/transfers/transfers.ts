@@ -1,4 +1,4 @@
-import { formatRubles } from "../../adapters/contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 import type { Db } from "../db.ts";
 import type { Prisma, TransferStatus } from "../generated/prisma/client.ts";
 import { hasRole, requireStaff, StaffActionError, type ActionContext, type Actor } from "../staff/actor.ts";

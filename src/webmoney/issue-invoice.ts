@@ -1,4 +1,4 @@
-import { formatRubles } from "../../adapters/contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 import type { Config } from "../config.ts";
 import { prismaTransactionClient, type Db } from "../db.ts";
 import { recordIssuedPayment } from "../payments/issued-payments.ts";

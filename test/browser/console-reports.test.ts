@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { officeToday, previousMonth } from "../../src/reports/period.ts";
+import { officeToday } from "../../src/calendar/office-day.ts";
+import { previousMonth } from "../../src/reports/period.ts";
 import { osmp, payParams } from "../support/osmp-client.ts";
 import { waitUntilAllCredited } from "../support/test-hub.ts";
 import { browserSuite, PageClient, screenshot, signInAs, textOf } from "./desk-browser.ts";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reportsApi } from "../../src/api/reports-routes.ts";
 import { createPool } from "../../src/db.ts";
 import { reversePayment } from "../../src/payments/reverse-payment.ts";
-import { officeToday } from "../../src/reports/period.ts";
+import { officeToday } from "../../src/calendar/office-day.ts";
 import { CSV_HEADER } from "../../src/reports/reconciliation-csv.ts";
 import { bank, bankPayment } from "../support/bank-client.ts";
 import { osmp, payParams } from "../support/osmp-client.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatRubles, parseKopecks, parseRubles, percentOf } from "../../adapters/contract/money.ts";
+import { formatRubles, parseKopecks, parseRubles, percentOf } from "../../lib/money.ts";
 
 // The one strict parser from decimal strings to kopecks: what providers send must be read exactly, and anything
 // that a lenient parser would guess at (exponents, signs, spaces, thousands separators) is refused.
