@@ -5,6 +5,7 @@ import pg from "pg";
 import { createDb } from "../src/db.ts";
 import { checkLedger, type LedgerHealth } from "../src/ledger/ledger-accounts.ts";
 import { runBareCredit, type BareCreditResult } from "./bare-credit.ts";
+import { runFloor, type FloorResult } from "./floor.ts";
 import { freePort, startHubProcess, type HubProcess } from "./hub-process.ts";
 import { formatMs, runOpenLoop, type OpenLoopResult } from "./open-loop.ts";
 import { PAY_CHANNEL, progress, TXN_ID_RANGES } from "./osmp-wire.ts";
@@ -12,7 +13,8 @@ import { runSaturation, type SaturationResult } from "./saturation.ts";
 
 /**
  * `npm run bench`: answer latency of OSMP `pay` at a fixed offered load (phase A), throughput and end-to-end
- * crediting at saturation (phase B), and the bare crediting transaction for comparison (phase C), against a hub
+ * crediting at saturation (phase B), the bare crediting transaction for comparison (phase C), and the machine's floor
+ * (phase D: pgbench's minimal credit transaction on scratch tables), against a hub
  * started as a child process on a throw-away database. Exits 0 on a missed target (it is a measurement) and
  * non-zero only when something broke: the hub did not start, answers were errors, payments were not credited, or
  * the ledger does not balance.
@@ -35,8 +37,12 @@ const SATURATION_SECONDS = 10;
 const BARE_PAYMENTS = 20_000;
 const BARE_CONCURRENCY = 64;
 
+const FLOOR_CLIENTS = 16;
+const FLOOR_SECONDS = 10;
+
 const TARGET_P99_MS = 25;
 const TARGET_CREDIT_RATIO_PERCENT = 40;
+const TARGET_FLOOR_RATIO_PERCENT = 40;
 
 const HUB_READY_TIMEOUT_MS = 60_000;
 const DRAIN_TIMEOUT_MS = { warmUp: 30_000, latency: 30_000, saturation: 90_000 };
@@ -98,6 +104,7 @@ async function main(): Promise<number> {
   await hub.stop();
   progress("hub stopped; phase C runs on its database alone");
   const bare = await runBareCredit(DATABASE_URL, BARE_PAYMENTS, BARE_CONCURRENCY, TXN_ID_RANGES.bareCredit);
+  const floor = await runFloor(DATABASE_URL, FLOOR_CLIENTS, FLOOR_SECONDS);
 
   const ledger = await verifyLedger(monitor);
 
@@ -107,7 +114,7 @@ async function main(): Promise<number> {
   if (bare.failures > 0) problems.push(`phase C: ${bare.failures} credit statements failed, e.g.\n    ${bare.failureSamples.join("\n    ")}`);
   if (!ledger.ok) problems.push("the ledger does not balance (see above)");
 
-  printSummary({ latency, latencyDrain, saturation, saturationDrain, endToEnd, bare, ledger });
+  printSummary({ latency, latencyDrain, saturation, saturationDrain, endToEnd, bare, floor, ledger });
   for (const problem of problems) process.stderr.write(`BROKEN: ${problem}\n`);
   return problems.length > 0 ? 1 : 0;
 }
@@ -249,13 +256,15 @@ interface Summary {
   saturationDrain: Drain;
   endToEnd: EndToEnd;
   bare: BareCreditResult;
+  floor: FloorResult;
   ledger: LedgerVerdict;
 }
 
-function printSummary({ latency, latencyDrain, saturation, saturationDrain, endToEnd, bare, ledger }: Summary): void {
+function printSummary({ latency, latencyDrain, saturation, saturationDrain, endToEnd, bare, floor, ledger }: Summary): void {
   const lines: string[] = [];
   const row = (label: string, value: string) => lines.push(`  ${label.padEnd(40)} ${value}`);
   const ratioPercent = (endToEnd.creditsPerSecond / bare.transactionsPerSecond) * 100;
+  const floorPercent = (endToEnd.creditsPerSecond / floor.transactionsPerSecond) * 100;
   const verdict = (pass: boolean) => (pass ? "PASS" : "MISS");
 
   lines.push(`payhub bench: OSMP pay on ${PAY_CHANNEL}, ${os.cpus().length} CPU cores, PostgreSQL and Redis on 127.0.0.1`, "");
@@ -282,6 +291,11 @@ function printSummary({ latency, latencyDrain, saturation, saturationDrain, endT
   row("failures", String(bare.failures));
   row("end-to-end (B) / bare (C)", `${ratioPercent.toFixed(1)} %`);
   lines.push("");
+  lines.push(`Phase D: the floor: pgbench, minimal credit transaction on scratch tables, ${floor.clients} clients for ${floor.seconds} s`);
+  row("floor transactions", `${floor.transactionsPerSecond.toFixed(1)} tx/s`);
+  row("end-to-end (B) / floor (D)", `${floorPercent.toFixed(1)} %`);
+  row("bare credit (C) / floor (D)", `${((bare.transactionsPerSecond / floor.transactionsPerSecond) * 100).toFixed(1)} %`);
+  lines.push("");
   lines.push("Ledger (checkLedger)");
   row("sum of all entries", `${ledger.health.totalKopecks} kopecks`);
   row("unbalanced postings", String(ledger.health.unbalancedPostings));
@@ -298,6 +312,7 @@ function printSummary({ latency, latencyDrain, saturation, saturationDrain, endT
     `${ratioPercent.toFixed(1)} %`,
     ratioPercent >= TARGET_CREDIT_RATIO_PERCENT,
   );
+  target(`end-to-end credits at saturation >= ${TARGET_FLOOR_RATIO_PERCENT} % of the machine's floor (same run)`, `${floorPercent.toFixed(1)} %`, floorPercent >= TARGET_FLOOR_RATIO_PERCENT);
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
