@@ -66,7 +66,7 @@ const MONEY_WORD: Partial<Record<Command["kind"], IncidentKind>> = {
 
 /**
  * The incident an outcome calls for, if any: a refused step in which the provider said money moved, a notification's
- * payment refused for its sum, or a step done safely that an operator should still confirm (`flag`). Conflicts are flagged where they are found (accept-payment.ts), and a
+ * payment refused for its sum, or a step done safely that an operator should still confirm (`flag`). Conflicts are flagged where they are found (repeated-payment.ts), and a
  * reconcile's own steps by the commands it runs (src/card/poll-orders.ts).
  */
 export function incidentFor(

@@ -1,4 +1,8 @@
+import type { CheckCommand, Outcome, PaymentSource, PayCommand } from "../../adapters/contract/index.ts";
+import { formatRubles } from "../../lib/money.ts";
 import type { SqlClient, SqlPool } from "../db.ts";
+import { unrecordedPayment } from "./payment-rows.ts";
+import { SUSPENSE_REASONS } from "./suspense-reasons.ts";
 
 /**
  * Payments payhub issued itself before the payer paid (table payment_intent): a WebMoney invoice, whose
@@ -36,4 +40,37 @@ export async function recordIssuedPayment(sql: SqlClient, input: { channel: stri
     [input.channel, input.reference ?? null, input.accountNumber, input.amountKopecks.toString()],
   );
   return { reference: rows[0]!.reference, accountNumber: input.accountNumber, amountKopecks: input.amountKopecks };
+}
+
+/**
+ * A pre-request naming a payment payhub issued (CheckCommand.intentReference) is approved only for that issued
+ * payment's own account and amount: the refusal, or undefined when it may go on.
+ */
+export async function checkIssuedPayment(pool: SqlPool, source: PaymentSource, command: CheckCommand): Promise<Outcome | undefined> {
+  if (command.intentReference === undefined) return undefined;
+  const issued = await findIssuedPayment(pool, source.channel, command.intentReference);
+  const asked = unrecordedPayment(command.intentReference, command.accountNumber, command.amountKopecks ?? 0n);
+  if (!issued) return { kind: "operationRefused", payment: asked, reason: `payment ${command.intentReference} was not issued by payhub` };
+  if (issued.accountNumber !== command.accountNumber || issued.amountKopecks !== command.amountKopecks) {
+    return {
+      kind: "operationRefused",
+      payment: asked,
+      reason: `payment ${command.intentReference} was issued for account ${issued.accountNumber} and ${formatRubles(issued.amountKopecks)}, the request names ${command.accountNumber} and ${command.amountKopecks === undefined ? "no amount" : formatRubles(command.amountKopecks)}`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * A notification paying something payhub issued: its account is payhub's record of it, not the notification's
+ * unsigned field. Answers the command to record, and why it goes to suspense when it cannot be matched.
+ */
+export async function matchIssuedPayment(pool: SqlPool, source: PaymentSource, command: PayCommand): Promise<{ command: PayCommand; suspenseReason?: string }> {
+  if (command.intentReference === undefined) return { command };
+  const issued = await findIssuedPayment(pool, source.channel, command.intentReference);
+  if (!issued) return { command, suspenseReason: `${SUSPENSE_REASONS.notIssued} (${command.intentReference})` };
+  if (issued.amountKopecks !== command.amountKopecks) {
+    return { command, suspenseReason: `${SUSPENSE_REASONS.amountDiffers} (${command.intentReference}: ${formatRubles(issued.amountKopecks)} for account ${issued.accountNumber})` };
+  }
+  return { command: { ...command, accountNumber: issued.accountNumber } };
 }

@@ -2,7 +2,7 @@ import type { Db, SqlPool } from "../db.ts";
 import type { ActionContext } from "../staff/actor.ts";
 import { audit } from "../staff/audit.ts";
 import { RETRY_FAILED_SQL } from "../crediting/credit-payment.ts";
-import type { DispatchCredit } from "./accept-payment.ts";
+import type { DispatchCredit } from "./handle-command.ts";
 
 export type RetryResult = "retried" | "not-failed" | "not-found";
 

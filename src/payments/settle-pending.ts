@@ -1,6 +1,6 @@
 import type { CloseCommand, ConfirmCommand, Outcome, PaymentSource, ProviderBinding, StillPendingCommand } from "../../adapters/contract/index.ts";
 import type { SqlPool } from "../db.ts";
-import type { DispatchCredit } from "./accept-payment.ts";
+import type { DispatchCredit } from "./handle-command.ts";
 import { findPayment, paymentViewOf, type PaymentRow } from "./payment-rows.ts";
 
 /**
