@@ -1,6 +1,7 @@
 import { maskOwnerName } from "../../adapters/contract/index.ts";
 import { formatRubles } from "../../lib/money.ts";
 import type { Db } from "../db.ts";
+import type { AccountStatus } from "../generated/prisma/client.ts";
 
 export interface AccountMovement {
   postingId: string;
@@ -18,7 +19,7 @@ export interface AccountDetails {
   /** Rubles with two decimals, e.g. "198.19". */
   balance: string;
   balanceKopecks: string;
-  status: string;
+  status: AccountStatus;
   ownerName: string;
   address: string;
   monthlyFee: string;

@@ -76,6 +76,17 @@ export interface RouteSpec {
   /** Only for a body over the API's 16 kB; every body is read and checked by apiInput before the route. */
   bodyLimit?: BodyLimit;
   responses: Record<number, ResponseSpec>;
+  /**
+   * The route's own 400 for input its schemas refuse, instead of bad_request naming each field: the routes written
+   * before the registry keep the codes and messages they always answered (bad_account_number, invalid_order…).
+   */
+  invalid?: (failures: readonly InputFailure[]) => z.input<typeof ErrorBody>;
+}
+
+/** A part of a request its schema refused, in the order path, query, body. */
+export interface InputFailure {
+  where: "path" | "query" | "body";
+  error: z.ZodError;
 }
 
 /** A group of routes mounted together under one base path (one Express router). */
@@ -112,18 +123,47 @@ export function issuesMessage(error: z.ZodError, where: string): string {
   return error.issues.map((issue) => `${[where, ...issue.path].join(".")}: ${issue.message}`).join("; ");
 }
 
-function parsePart(schema: z.ZodType | undefined, value: unknown, where: string): { ok: true; data: unknown } | { ok: false; message: string } {
-  if (!schema) return { ok: true, data: undefined };
-  const parsed = schema.safeParse(value);
-  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, message: issuesMessage(parsed.error, where) };
+const PARTS = [
+  ["params", "path"],
+  ["query", "query"],
+  ["body", "body"],
+] as const;
+
+/** The request's path, query and body parsed by the spec's schemas; the parts they refuse as failures. */
+function parseInput(spec: RouteSpec, req: Request): { ok: true; params: unknown; query: unknown; body: unknown } | { ok: false; failures: InputFailure[] } {
+  const parsed: Record<string, unknown> = {};
+  const failures: InputFailure[] = [];
+  for (const [part, where] of PARTS) {
+    const schema = spec[part];
+    if (!schema) continue;
+    const result = schema.safeParse(part === "body" ? (req.body ?? {}) : req[part]);
+    if (result.success) parsed[part] = result.data;
+    else failures.push({ where, error: result.error });
+  }
+  return failures.length > 0 ? { ok: false, failures } : { ok: true, params: parsed.params, query: parsed.query, body: parsed.body };
+}
+
+/** The group's routes mounted on `router`, each behind its role check: `serve` answers what passed it. */
+function mountGroup<S extends Record<string, RouteSpec>>(group: RouteGroup<S>, router: Router, serve: (name: keyof S & string, spec: RouteSpec) => (req: Request, res: Response) => Promise<void>): Router {
+  for (const [name, spec] of Object.entries(group.routes) as [keyof S & string, RouteSpec][]) {
+    const guards = spec.auth === "public" ? [] : [requireRole(spec.auth)];
+    router[spec.method](spec.path, ...guards, serve(name, spec));
+  }
+  return router;
+}
+
+function send(res: Response, answer: { status: number; body: unknown }): void {
+  if (answer.body === undefined) res.status(answer.status).end();
+  else res.status(answer.status).json(answer.body);
 }
 
 /**
  * The group's Express router: every spec mounted in the group's order, with its role check and zod validation (400
- * bad_request naming each field) before its handler. The body was read and checked for NUL and over-long strings by
- * apiInput (src/api/api-input.ts), mounted in front of every group. A StaffActionError thrown by the core is answered
- * with its status and code; anything else goes to the app's error handler. The handler map must name every route of
- * the group (checked by the compiler). `refused` hears every validation refusal before it is answered.
+ * bad_request naming each field, or the spec's own `invalid` answer) before its handler. The body was read and checked
+ * for NUL and over-long strings by apiInput (src/api/api-input.ts), mounted in front of every group. A StaffActionError
+ * thrown by the core is answered with its status and code; anything else goes to the app's error handler. The handler
+ * map must name every route of the group (checked by the compiler). `refused` hears every validation refusal before it
+ * is answered.
  */
 export function groupRouter<S extends Record<string, RouteSpec>>(
   group: RouteGroup<S>,
@@ -131,27 +171,32 @@ export function groupRouter<S extends Record<string, RouteSpec>>(
   router: Router = express.Router(),
   options: { refused?: (req: Request, message: string) => Promise<void> } = {},
 ): Router {
-  for (const [name, spec] of Object.entries(group.routes) as [keyof S & string, S[keyof S]][]) {
+  return mountGroup(group, router, (name, spec) => {
     const handler = handlers[name] as unknown as Handler<RouteSpec>;
-    const guards = spec.auth === "public" ? [] : [requireRole(spec.auth)];
-    router[spec.method](spec.path, ...guards, async (req: Request, res: Response) => {
-      const parts = [parsePart(spec.params, req.params, "path"), parsePart(spec.query, req.query, "query"), parsePart(spec.body, req.body ?? {}, "body")];
-      const problems = parts.flatMap((part) => (part.ok ? [] : [part.message]));
-      if (problems.length > 0) {
-        const message = problems.join("; ");
-        req.log.warn({ path: req.path, problems }, "API request refused: invalid input");
-        await options.refused?.(req, message);
-        return void res.status(400).json({ error: "bad_request", message });
+    return async (req: Request, res: Response) => {
+      const input = parseInput(spec, req);
+      if (!input.ok) {
+        const refusal = spec.invalid?.(input.failures) ?? {
+          error: "bad_request",
+          message: input.failures.map((failure) => issuesMessage(failure.error, failure.where)).join("; "),
+        };
+        req.log.warn({ path: req.path, problems: refusal.message }, "API request refused: invalid input");
+        await options.refused?.(req, refusal.message);
+        return send(res, { status: 400, body: refusal });
       }
-      const [params, query, body] = parts.map((part) => (part.ok ? part.data : undefined));
       try {
-        const reply = await handler({ params, query, body, actor: req.actor!, req } as HandlerInput<RouteSpec>);
-        if (reply.body === undefined) res.status(reply.status).end();
-        else res.status(reply.status).json(reply.body);
+        send(res, await handler({ params: input.params, query: input.query, body: input.body, actor: req.actor!, req } as HandlerInput<RouteSpec>));
       } catch (error) {
         apiError(req, res, error);
       }
-    });
-  }
-  return router;
+    };
+  });
+}
+
+/**
+ * The group's routes when it cannot serve at all (a channel not configured): each answers its fixed reply behind its
+ * role check, before its input is read, as the routes written before the registry did.
+ */
+export function unavailableRouter<S extends Record<string, RouteSpec>>(group: RouteGroup<S>, replies: { [K in keyof S]: Reply<NoInfer<S>[K]> }, router: Router = express.Router()): Router {
+  return mountGroup(group, router, (name) => async (_req: Request, res: Response) => send(res, replies[name]));
 }
