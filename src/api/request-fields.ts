@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseRubles } from "../../lib/money.ts";
 import { AccountNumber } from "../accounts/account-input.ts";
+import type { InputFailure } from "./api-registry.ts";
 
 /** "is required" for a missing field, the type otherwise: the message names what to fix. */
 export const requiredAs = (type: string) => (issue: { input: unknown }) => (issue.input === undefined ? "is required" : `must be ${type}`);
@@ -22,3 +23,31 @@ export const rublesField = (options: { allowZero?: boolean } = {}) =>
     return parsed.kopecks;
   });
 export const RublesField = rublesField();
+
+/**
+ * Rubles as the ArsenalPay routes read them (written before the registry, they keep their answers): a string, `required`
+ * otherwise, that the strict parser reads into kopecks, or an issue marked as the amount's own format, which their
+ * refusal (amountOrBadRequest) answers apart as bad_amount.
+ */
+export const arsenalpayRublesField = (required: string) =>
+  z.string({ error: required }).transform((text, ctx) => {
+    const parsed = parseRubles(text);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: "custom", message: parsed.reason, params: { badAmount: true } });
+      return z.NEVER;
+    }
+    return parsed.kopecks;
+  });
+
+const isBadAmount = (issue: z.core.$ZodIssue) => issue.code === "custom" && issue.params?.badAmount === true;
+
+/**
+ * The ArsenalPay routes' 400: bad_request with each issue's own words ("account is 1 to 12 digits; periodDays is 1 to
+ * 366"), or bad_amount "amount: …" when an amount that does not parse is all that is wrong.
+ */
+export function amountOrBadRequest(failures: readonly InputFailure[]): { error: string; message: string } {
+  const issues = failures.flatMap((failure) => failure.error.issues);
+  const others = issues.filter((issue) => !isBadAmount(issue));
+  if (others.length === 0) return { error: "bad_amount", message: issues.map((issue) => `amount: ${issue.message}`).join("; ") };
+  return { error: "bad_request", message: others.map((issue) => issue.message).join("; ") };
+}
