@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import pg from "pg";
-import { CREDIT_PAYMENT_SQL } from "../src/crediting/credit-payment.ts";
+import { CREDIT_PAYMENT_SQL } from "../src/ledger/credit-statement.ts";
 import { BENCH_ACCOUNTS, PAY_CHANNEL, PAY_KOPECKS, PAY_SUM, progress } from "./osmp-wire.ts";
 
 export interface BareCreditResult {

@@ -14,6 +14,22 @@ export function prismaTransactionClient(tx: { $queryRawUnsafe<T>(query: string, 
   return { query: async <Row>(text: string, values: unknown[] = []) => ({ rows: await tx.$queryRawUnsafe<Row[]>(text, ...values) }) };
 }
 
+/** Runs `work` in one transaction on a connection of the pool: committed when it returns, rolled back when it throws. */
+export async function inTransaction<T>(pool: SqlPool, work: (sql: SqlClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 /**
  * The pg pool and the Prisma client that runs on it. Prisma owns the schema, the migrations and the queries of
  * the hub; the few statements on the payment hot path (intake and crediting) run as named prepared statements on the

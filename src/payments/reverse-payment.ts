@@ -1,7 +1,8 @@
 import type { Outcome, PaymentSource, PaymentView, ReverseCommand } from "../../adapters/contract/index.ts";
-import type { SqlClient, SqlPool } from "../db.ts";
-import { CREDIT_PAYMENT_SQL } from "../crediting/credit-payment.ts";
+import { inTransaction, type SqlClient, type SqlPool } from "../db.ts";
+import { creditInTransaction } from "../ledger/credit-statement.ts";
 import { counterAccountCode } from "../ledger/ledger-accounts.ts";
+import { post } from "../ledger/post.ts";
 
 /** The payment row, locked. What was reversed before is read after the lock, in statements that see it. */
 interface LockedPayment {
@@ -26,19 +27,8 @@ interface LockedPayment {
  * changes nothing and answers like the first.
  */
 export async function reversePayment(pool: SqlPool, source: PaymentSource, command: ReverseCommand): Promise<Outcome> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    const { outcome } = await reverseInTransaction(client, source, command);
-    // A refusal or a repeat wrote nothing: committing it only releases the lock.
-    await client.query("COMMIT");
-    return outcome;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  // A refusal or a repeat wrote nothing: committing it only releases the lock.
+  return (await inTransaction(pool, (client) => reverseInTransaction(client, source, command))).outcome;
 }
 
 /**
@@ -71,7 +61,7 @@ export async function reverseInTransaction(client: SqlClient, source: PaymentSou
     // Only money that reached the ledger can go back. An accepted payment's credit is seconds away in the queue: the
     // reversal does it now, with the worker's own statement, in this transaction (the payment row is locked); the
     // worker's delivery then finds it credited and changes nothing. No provider has to repeat its refund for it.
-    await client.query(CREDIT_PAYMENT_SQL, [row.id]);
+    await creditInTransaction(client, BigInt(row.id));
     row.status = "credited";
   }
   if (known.rows[0]) {
@@ -112,18 +102,17 @@ export async function reverseInTransaction(client: SqlClient, source: PaymentSou
   if (amount <= 0n) return refuse(`nothing is left of the payment to reverse${movedAway}`);
   if (amount > left) return refuse(`${amount} kopecks asked, only ${left} of ${payment.amountKopecks} left to reverse${movedAway}`);
 
-  const posting = await client.query<{ id: string }>(
-    `INSERT INTO posting (kind, payment_id, reverses_posting_id, memo) VALUES ($1, $2::bigint, $3::bigint, $4) RETURNING id`,
-    [command.reason === "storno" ? "cash-storno" : "provider-reversal", row.id, creditPostingId, `${command.reason} of payment ${row.id} via ${row.channel} (${command.reversalKey})`],
-  );
-  const postingId = posting.rows[0]!.id;
-  await client.query(
-    `INSERT INTO ledger_entry (posting_id, ledger_account_id, amount_kopecks)
-     SELECT $1::bigint, $2::int, -$3::bigint
-     UNION ALL SELECT $1::bigint, id, $3::bigint FROM ledger_account WHERE code = $4::text`,
-    [postingId, row.subscriber_ledger_id, amount, counterAccountCode(row.channel, row.profile)],
-  );
-  await client.query("UPDATE subscriber_account SET balance_kopecks = balance_kopecks - $1::bigint, updated_at = now() WHERE id = $2::int", [amount, row.account_id]);
+  // The subscriber gives back what the channel's clearing account (or the desk's cash) takes back.
+  const postingId = await post(client, {
+    kind: command.reason === "storno" ? "cash-storno" : "provider-reversal",
+    paymentId: payment.id,
+    reversesPostingId: BigInt(creditPostingId),
+    memo: `${command.reason} of payment ${row.id} via ${row.channel} (${command.reversalKey})`,
+    entries: [
+      { ledgerAccount: row.subscriber_ledger_id!, amountKopecks: -amount },
+      { ledgerAccount: counterAccountCode(row.channel, row.profile), amountKopecks: amount },
+    ],
+  });
   const reversal = await client.query<{ id: string }>(
     `INSERT INTO payment_reversal (payment_id, reversal_key, amount_kopecks, reason, posting_id, provider_time, request)
      VALUES ($1::bigint, $2, $3::bigint, $4, $5::bigint, $6, $7::jsonb) RETURNING id`,
