@@ -1,7 +1,8 @@
 import { ACCOUNT_NUMBER_FORMAT, maskOwnerName } from "../../adapters/contract/index.ts";
-import type { Db } from "../db.ts";
+import { prismaTransactionClient, type Db } from "../db.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { ledgerCodes } from "../ledger/ledger-accounts.ts";
+import { post } from "../ledger/post.ts";
 import { hasRole, StaffActionError, type ActionContext } from "../staff/actor.ts";
 import { audit } from "../staff/audit.ts";
 import { payerKeyOf, type PayerKey } from "./payer-key.ts";
@@ -124,16 +125,15 @@ export async function assignSuspenseItem(db: Db, context: ActionContext, input: 
     if (!account) throw new StaffActionError(404, "account_not_found", `no account ${input.accountNumber}`);
     if (account.status !== "active") throw new StaffActionError(409, "account_not_active", `account ${input.accountNumber} is ${account.status}: assign to an active account`);
 
-    const [posting] = await tx.$queryRaw<{ id: bigint }[]>`
-      INSERT INTO posting (kind, payment_id, memo)
-      VALUES ('suspense-assignment', ${item.payment_id}::bigint, ${`suspense item ${input.itemId}: payment ${item.payment_id} via ${item.channel} for ${item.account_number} assigned to ${input.accountNumber}`})
-      RETURNING id`;
-    const postingId = posting!.id;
-    await tx.$executeRaw`
-      INSERT INTO ledger_entry (posting_id, ledger_account_id, amount_kopecks)
-      SELECT ${postingId}::bigint, id, -${item.amount_kopecks}::bigint FROM ledger_account WHERE code = ${ledgerCodes.suspense}
-      UNION ALL SELECT ${postingId}::bigint, ${account.ledger_account_id}::int, ${item.amount_kopecks}::bigint`;
-    await tx.$executeRaw`UPDATE subscriber_account SET balance_kopecks = balance_kopecks + ${item.amount_kopecks}::bigint, updated_at = now() WHERE id = ${account.id}`;
+    const postingId = await post(prismaTransactionClient(tx), {
+      kind: "suspense-assignment",
+      paymentId: item.payment_id,
+      memo: `suspense item ${input.itemId}: payment ${item.payment_id} via ${item.channel} for ${item.account_number} assigned to ${input.accountNumber}`,
+      entries: [
+        { ledgerAccount: ledgerCodes.suspense, amountKopecks: -item.amount_kopecks },
+        { ledgerAccount: account.ledger_account_id, amountKopecks: item.amount_kopecks },
+      ],
+    });
     await tx.$executeRaw`
       UPDATE suspense_item SET status = 'assigned', account_id = ${account.id}, assigned_by_id = ${context.actor.staffId}::int,
         assigned_at = now(), note = ${note}, posting_id = ${postingId}::bigint

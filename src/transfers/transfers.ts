@@ -1,6 +1,7 @@
 import { formatRubles } from "../../lib/money.ts";
-import type { Db } from "../db.ts";
+import { prismaTransactionClient, type Db } from "../db.ts";
 import type { Prisma, TransferStatus } from "../generated/prisma/client.ts";
+import { post } from "../ledger/post.ts";
 import { hasRole, requireStaff, StaffActionError, type ActionContext, type Actor } from "../staff/actor.ts";
 import { audit } from "../staff/audit.ts";
 import { checkEvidenceFiles, type EvidenceUpload } from "./evidence.ts";
@@ -243,29 +244,18 @@ interface Movement {
  */
 async function postMovement(tx: Tx, context: ActionContext, movement: Movement): Promise<bigint> {
   const { request } = movement;
-  const [posting] = await tx.$queryRawUnsafe<{ id: bigint }[]>(
-    "INSERT INTO posting (kind, payment_id, reverses_posting_id, memo) VALUES ($1, $2::bigint, $3::bigint, $4) RETURNING id",
-    movement.kind,
-    request.payment_id.toString(),
-    movement.reversesPostingId?.toString() ?? null,
-    movement.memo,
-  );
-  const postingId = BigInt(posting!.id);
   const amount = request.amount_kopecks.toString();
-  await tx.$executeRawUnsafe(
-    "INSERT INTO ledger_entry (posting_id, ledger_account_id, amount_kopecks) VALUES ($1::bigint, $2::int, -$4::bigint), ($1::bigint, $3::int, $4::bigint)",
-    postingId.toString(),
-    movement.debit.ledger_account_id,
-    movement.credit.ledger_account_id,
-    amount,
-  );
-  await tx.$executeRawUnsafe(
-    `UPDATE subscriber_account SET balance_kopecks = balance_kopecks + CASE WHEN id = $1::int THEN -$3::bigint ELSE $3::bigint END, updated_at = now()
-     WHERE id IN ($1::int, $2::int)`,
-    movement.debit.id,
-    movement.credit.id,
-    amount,
-  );
+  // Both accounts are locked already (lockAccounts, in id order): the balance update waits for no one.
+  const postingId = await post(prismaTransactionClient(tx), {
+    kind: movement.kind,
+    paymentId: request.payment_id,
+    reversesPostingId: movement.reversesPostingId ?? undefined,
+    memo: movement.memo,
+    entries: [
+      { ledgerAccount: movement.debit.ledger_account_id, amountKopecks: -request.amount_kopecks },
+      { ledgerAccount: movement.credit.ledger_account_id, amountKopecks: request.amount_kopecks },
+    ],
+  });
   await audit(tx, context, {
     action: movement.kind === "transfer" ? "transfer.approve" : "transfer.reverse",
     target: `transfer:${request.id}`,
