@@ -24,11 +24,10 @@ export const ArsenalpayAccountField = z.string().regex(ACCOUNT_NUMBER_FORMAT, "a
 /** The 422 of an amount outside the channel's limits. */
 export const outOfLimits = (refusal: { minKopecks: bigint; maxKopecks: bigint }) =>
   reply(422, { error: "amount_out_of_limits", message: `amount must be from ${formatRubles(refusal.minKopecks)} to ${formatRubles(refusal.maxKopecks)}` });
+export const accountNotFound = (number: string) => reply(404, { error: "account_not_found", message: `no account ${number}` });
 /** The 404 or 409 of an account that cannot be topped up. */
 export const accountRefused = (refusal: { refusal: "accountNotFound" } | { refusal: "accountInactive"; status: string }, number: string) =>
-  refusal.refusal === "accountNotFound"
-    ? reply(404, { error: "account_not_found", message: `no account ${number}` })
-    : reply(409, { error: "account_inactive", message: `account ${number} is ${refusal.status}` });
+  refusal.refusal === "accountNotFound" ? accountNotFound(number) : reply(409, { error: "account_inactive", message: `account ${number} is ${refusal.status}` });
 
 export const arsenalpayApi = defineGroup({
   base: "/api/arsenalpay",
