@@ -5,7 +5,8 @@ import type { Redis } from "ioredis";
 import { loadDemoAccountsIfEmpty } from "./accounts/demo-accounts.ts";
 import { ensureOffices } from "./cashier/offices.ts";
 import { DEMO_STAFF, loadDemoStaffIfEmpty } from "./staff/demo-staff.ts";
-import { BANK_PROFILES, OSMP_PROFILES, type Config } from "./config.ts";
+import { channelSettings, clearingChannelIds, pendingTtlsByChannel, profilesWithoutSources } from "./channels/index.ts";
+import type { Config } from "./config.ts";
 import { createCreditQueue, createDispatcher } from "./crediting/credit-queue.ts";
 import { startCreditWorker } from "./crediting/credit-worker.ts";
 import { startSweeper } from "./crediting/sweeper.ts";
@@ -13,8 +14,6 @@ import { createBillingQueue, startBillingRelay } from "./billing/billing-queue.t
 import { startBillingWorker } from "./billing/billing-worker.ts";
 import express from "express";
 import { HubMetrics, metricsRoute, type HubServices } from "./metrics/metrics.ts";
-import { cardAcquirerClientOf, cardChannelProfile } from "./card/channel.ts";
-import { createCardPoller, startCardPoller } from "./card/poll-orders.ts";
 import { createDatabase, createPool, type Db } from "./db.ts";
 import { ensureLedgerAccounts } from "./ledger/ledger-accounts.ts";
 import type { Logger } from "./log.ts";
@@ -23,9 +22,6 @@ import type { BillingJobData, CreditJobData } from "./queue/names.ts";
 import { InFlight } from "./payments/in-flight.ts";
 import { PaymentIds } from "./payments/payment-ids.ts";
 import { createApp } from "./server.ts";
-import { bankChannel } from "../webhooks/bank.ts";
-import { NOTIFICATION_CHANNELS } from "../webhooks/notification-channels.ts";
-import { osmpChannel } from "../webhooks/osmp.ts";
 
 const STOP_TIMEOUT_MS = 3000;
 
@@ -73,9 +69,6 @@ function startBilling(
   return worker;
 }
 
-/** Every channel the hub posts for: each needs its clearing ledger account. */
-export const ALL_CHANNELS = [...OSMP_PROFILES.map(osmpChannel), ...BANK_PROFILES.map(bankChannel), ...NOTIFICATION_CHANNELS];
-
 export interface RunningHub {
   db: Db;
   queue: Queue<CreditJobData>;
@@ -121,7 +114,7 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
     const onIdleError = (error: Error) => log.warn({ err: error.message }, "an idle PostgreSQL connection failed; the pool replaces it");
     const { db, pool } = createDatabase(urls.databaseUrl, 20, onIdleError);
     stops.push({ name: "database", stop: () => db.$disconnect().then(() => pool.end()) });
-    await ensureLedgerAccounts(db, ALL_CHANNELS);
+    await ensureLedgerAccounts(db, clearingChannelIds(config.channels));
     await ensureOffices(db);
     if (config.demoData) {
       const loaded = await loadDemoAccountsIfEmpty(db);
@@ -162,17 +155,15 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
       stops.push({ name: "credit worker", stop: () => worker!.close() });
       const sweeper = startSweeper(db, queue, log, {
         ...config.sweeper,
-        pendingTtlMsByChannel: config.pendingTtlMsByChannel,
+        pendingTtlMsByChannel: pendingTtlsByChannel(config),
         onResent: (count) => metrics.sweeperResent.inc(count),
       });
       stops.push({ name: "sweeper", stop: sweeper.stop });
-      const cardClient = cardAcquirerClientOf(config.card);
-      if (cardClient) {
-        // Pending card orders are asked of the acquirer and settled (or expired) through the intake use case.
-        const intake = { db, pool, dispatchCredit: createDispatcher(queue, log), log, inFlight: new InFlight(config.intakeMaxInFlight), paymentIds: new PaymentIds(pool), onOutcome };
-        const poller = createCardPoller({ intake, client: cardClient, profile: cardChannelProfile(config.card), orderTtlMs: config.card.orderTtlMs, log });
-        const cardPolling = startCardPoller(poller, config.card.pollIntervalMs, log);
-        stops.push({ name: "card poller", stop: cardPolling.stop });
+      // The channels' own work (the card poller) settles payments through the intake use case.
+      const intake = { db, pool, dispatchCredit: createDispatcher(queue, log), log, inFlight: new InFlight(config.intakeMaxInFlight), paymentIds: new PaymentIds(pool), onOutcome };
+      for (const channel of config.channels) {
+        const running = channel.worker?.start(channelSettings(config, channel), { intake, log });
+        if (running) stops.push({ name: channel.worker!.name, stop: running.stop });
       }
       log.info({ concurrency: config.credit.concurrency }, "credit worker and sweeper started");
       billingWorker = startBilling(config, db, billingQueue, urls.redisUrl, log, metrics, stops);
@@ -180,10 +171,8 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
 
     let server: Server | undefined;
     if (config.role !== "worker") {
-      for (const profile of [...Object.values(config.osmp), ...Object.values(config.bank)]) {
-        if (config.env === "production" && profile.allowedCidrs.length === 0) {
-          log.warn({ profile: profile.name }, `profile ${profile.name} has no allowed source addresses: it refuses every request until its _ALLOWED_IPS is set`);
-        }
+      for (const profile of config.env === "production" ? profilesWithoutSources(config) : []) {
+        log.warn({ profile }, `profile ${profile} has no allowed source addresses: it refuses every request until its _ALLOWED_IPS is set`);
       }
       const inFlight = new InFlight(config.intakeMaxInFlight);
       // Stopped after the HTTP server: commands still running when their sockets closed finish (and are queued) first.

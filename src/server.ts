@@ -25,9 +25,7 @@ import { auditRoutes, staffRoutes } from "./api/staff-routes.ts";
 import { requestContext } from "./http/request-context.ts";
 import type { Logger } from "./log.ts";
 import type { IntakeDeps } from "./payments/accept-payment.ts";
-import { bankRoutes } from "../webhooks/bank.ts";
-import { notificationRoutes } from "../webhooks/notification-channels.ts";
-import { osmpRoutes } from "../webhooks/osmp.ts";
+import { mountChannelRoutes } from "../webhooks/index.ts";
 
 export interface AppDeps {
   config: Config;
@@ -62,9 +60,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   // The staff pages: sign-in, the cash desk, Z-reports, administration (src/pages).
   app.use(pagesRoutes(config, db, deps.intake, deps.services));
-  app.use("/webhooks/osmp", osmpRoutes(config, deps.intake));
-  app.use("/webhooks/bank", bankRoutes(config, deps.intake));
-  for (const [channel, router] of Object.entries(notificationRoutes(config, deps.intake))) app.use(`/webhooks/${channel}`, router);
+  // The providers' routes, one per channel of the catalogue (src/channels), on their fixed paths.
+  mountChannelRoutes(app, config, deps.intake);
   // Signing in for a token needs no token; everything else under /api does.
   app.use("/api/auth", authRoutes(config, db));
   // The API's description (generated from the routes' zod schemas) is public.

@@ -1,8 +1,8 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import type { ChannelAdapter, ChannelProfile, HttpReply, InboundRequest, ProtocolError } from "../adapters/contract/index.ts";
-import type { IntakeDeps } from "../src/payments/accept-payment.ts";
-import { handleCommand } from "../src/payments/accept-payment.ts";
-import type { Config, ProfileConfig } from "../src/config.ts";
+import type { ChannelRoute, PaymentInquiry } from "../src/channels/channel.ts";
+import type { HubEnvironment } from "../src/config.ts";
+import { handleCommand, type IntakeDeps } from "../src/payments/handle-command.ts";
 import { basicCredentialsMatch, createIpAllowlist, type IpAllowlist } from "./source-guard.ts";
 
 /** How a channel's profile is guarded at the HTTP level, before its adapter sees the request. */
@@ -13,22 +13,16 @@ export interface GuardedProfile<Profile extends ChannelProfile = ChannelProfile>
 }
 
 /**
- * Builds the guarded profiles of one channel family from configuration: the allowlist (loopback too outside
- * production), Basic credentials, and the adapter's profile made by `toProfile` from the common limits.
+ * The guarded profiles of a route, by name: the allowlist (loopback too outside production; for a signed route an
+ * empty one admits any address) and the Basic credentials configured for each.
  */
-export function guardProfiles<Config_ extends ProfileConfig, Profile extends ChannelProfile>(
-  config: Config,
-  profiles: Config_[],
-  toProfile: (profile: Config_, base: Omit<ChannelProfile, "source">) => Profile,
-  signed = false,
-): Map<string, GuardedProfile<Profile>> {
+function guardProfiles<Profile extends ChannelProfile>(route: ChannelRoute<Profile>, env: HubEnvironment): Map<string, GuardedProfile<Profile>> {
   const guarded = new Map<string, GuardedProfile<Profile>>();
-  for (const profile of profiles) {
-    const base = { minKopecks: profile.minKopecks, maxKopecks: profile.maxKopecks, commissionBasisPoints: profile.commissionBasisPoints };
-    guarded.set(profile.name, {
-      profile: toProfile(profile, base),
-      allowlist: createIpAllowlist(profile.allowedCidrs, config.env !== "production", signed),
-      basicAuth: profile.basicAuth,
+  for (const { settings, profile } of route.profiles) {
+    guarded.set(settings.name, {
+      profile,
+      allowlist: createIpAllowlist(settings.allowedCidrs, env !== "production", route.signed),
+      basicAuth: settings.basicAuth,
     });
   }
   return guarded;
@@ -71,39 +65,36 @@ const BODY_PARSERS = {
 } as const;
 
 /**
- * The route of one check/pay channel family: `/:profile`, GET and POST (OSMP, bank XML). Order matters: the source
- * address and Basic credentials are checked before the body is parsed, the adapter verifies and parses, and the reply
- * is sent only after the intake use case committed the payment.
+ * The router of one channel route: `/:profile` for a family of profiles (OSMP, bank XML), `/` for a channel with one.
+ * Order matters: the source address and Basic credentials are checked before the body is parsed, the adapter verifies
+ * and parses, and the reply is sent only after the intake use case committed the payment. A channel with a provider
+ * API to ask (`inquiry`) runs its ReconcileCommands there, and asks it about a request refused for its signature.
  */
-export function checkPayRoute<Profile extends ChannelProfile>(
-  adapter: ChannelAdapter<Profile>,
-  profiles: Map<string, GuardedProfile<Profile>>,
-  deps: IntakeDeps,
-): Router {
+export function channelRouter<Profile extends ChannelProfile>(route: ChannelRoute<Profile>, env: HubEnvironment, intake: IntakeDeps, inquiry?: PaymentInquiry): Router {
   const router = express.Router();
-  const lookup: ProfileLookup<Profile> = (req) => profiles.get(String(req.params.profile));
-  router.all("/:profile", guard(adapter, lookup, ["GET", "POST"]));
-  router.post("/:profile", BODY_PARSERS.urlencoded);
-  router.all("/:profile", handle(adapter, lookup, deps));
+  const profiles = guardProfiles(route, env);
+  const only = route.byProfile ? undefined : [...profiles.values()][0];
+  const lookup: ProfileLookup<Profile> = only ? () => only : (req) => profiles.get(String(req.params.profile));
+  const path = route.byProfile ? "/:profile" : "/";
+  const adapter = inquiry?.afterBadSignature ? askingAfterBadSignature(route.adapter, inquiry.afterBadSignature) : route.adapter;
+  const deps = inquiry ? { ...intake, reconcile: inquiry.reconcile } : intake;
+  router.all(path, guard(adapter, lookup, route.methods));
+  if (route.methods.includes("POST")) router.post(path, BODY_PARSERS[route.body]);
+  router.all(path, handle(adapter, lookup, deps));
   router.use(bodyErrors(adapter));
   return router;
 }
 
-/** The route of a channel with one endpoint (WebMoney, YooMoney, QIWI bills POST; the SMS forward GETs; ArsenalPay either). */
-export function notificationRoute<Profile extends ChannelProfile>(
-  adapter: ChannelAdapter<Profile>,
-  guarded: GuardedProfile<Profile>,
-  deps: IntakeDeps,
-  body: keyof typeof BODY_PARSERS,
-  methods: ("GET" | "POST")[] = ["POST"],
-): Router {
-  const router = express.Router();
-  const lookup: ProfileLookup<Profile> = () => guarded;
-  router.all("/", guard(adapter, lookup, methods));
-  if (methods.includes("POST")) router.post("/", BODY_PARSERS[body]);
-  router.all("/", handle(adapter, lookup, deps));
-  router.use(bodyErrors(adapter));
-  return router;
+/** The adapter, telling `ask` of every request it refuses for its signature (the adapter stays pure; this does not delay the answer). */
+function askingAfterBadSignature<Profile extends ChannelProfile>(adapter: ChannelAdapter<Profile>, ask: (request: InboundRequest) => void): ChannelAdapter<Profile> {
+  return {
+    ...adapter,
+    parse(request, profile) {
+      const parsed = adapter.parse(request, profile);
+      if (!parsed.ok && parsed.error.kind === "badSignature") ask(request);
+      return parsed;
+    },
+  };
 }
 
 function refuse<Profile extends ChannelProfile>(adapter: ChannelAdapter<Profile>, req: Request, res: Response, error: ProtocolError): void {
@@ -111,7 +102,7 @@ function refuse<Profile extends ChannelProfile>(adapter: ChannelAdapter<Profile>
   send(res, adapter.replyError(error, inboundRequestOf(req)));
 }
 
-function guard<Profile extends ChannelProfile>(adapter: ChannelAdapter<Profile>, lookup: ProfileLookup<Profile>, methods: string[]) {
+function guard<Profile extends ChannelProfile>(adapter: ChannelAdapter<Profile>, lookup: ProfileLookup<Profile>, methods: readonly string[]) {
   return (req: Request, res: Response, next: NextFunction) => {
     const guarded = lookup(req);
     if (!guarded) return refuse(adapter, req, res, { kind: "notFound", message: `unknown ${adapter.protocol} profile "${String(req.params.profile).slice(0, 40)}"` });

@@ -1,6 +1,6 @@
 import { BlockList, isIP } from "node:net";
 import { secretsEqual } from "../adapters/contract/index.ts";
-import { parseCidr } from "../src/config.ts";
+import { parseCidr } from "../src/env-fields.ts";
 
 /** A source-IP allowlist from CIDRs ("91.232.230.0/23", "::1/128", or a bare address). */
 export interface IpAllowlist {

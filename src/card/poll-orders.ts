@@ -2,10 +2,9 @@ import { cardReversalKey } from "../../adapters/card/index.ts";
 import { runEvery, type IntervalRunner } from "../infra/interval-runner.ts";
 import type { ChannelProfile, Command, Outcome } from "../../adapters/contract/index.ts";
 import type { Logger } from "../log.ts";
-import { handleCommand, type IntakeDeps } from "../payments/accept-payment.ts";
+import { handleCommand, INTERNAL_ANSWER, type IntakeDeps } from "../payments/handle-command.ts";
 import { INCIDENT_KINDS, recordIncident } from "../payments/intake-incidents.ts";
 import { CardAcquirerError, CardOrderStatus, type CardAcquirerClient, type CardOrderState } from "./acquirer-client.ts";
-import { CARD_CHANNEL, CARD_SOURCE, INTERNAL_ANSWER } from "./channel.ts";
 
 /**
  * Card money can take up to 3 banking days, and a callback can be lost, fail verification, or say less than the
@@ -28,6 +27,7 @@ import { CARD_CHANNEL, CARD_SOURCE, INTERNAL_ANSWER } from "./channel.ts";
 export interface CardPollerDeps {
   intake: IntakeDeps;
   client: CardAcquirerClient;
+  /** The card channel's profile: its source names the channel the orders are recorded under. */
   profile: ChannelProfile;
   orderTtlMs: number;
   log: Logger;
@@ -69,6 +69,7 @@ export interface CardPoller {
 
 export function createCardPoller(deps: CardPollerDeps): CardPoller {
   const { pool } = deps.intake;
+  const { source } = deps.profile;
   /** One poll per order at a time: a burst of callbacks (or forged ones) becomes at most one request to the acquirer. */
   const inFlight = new Map<string, Promise<{ result: PollResult; outcome: Outcome }>>();
 
@@ -82,7 +83,7 @@ export function createCardPoller(deps: CardPollerDeps): CardPoller {
     pool.query("UPDATE outbox SET processed_at = now() WHERE topic = $1 AND payment_id = $2::bigint AND processed_at IS NULL", [CARD_RECONCILE_TOPIC, paymentId]);
 
   async function flag(row: CardOrderRow, detail: string, requestId: string | undefined): Promise<Outcome> {
-    await recordIncident(pool, { kind: INCIDENT_KINDS.reversalRefused, channel: CARD_CHANNEL, externalId: row.external_id, paymentId: BigInt(row.id), detail, request: row.request, requestId });
+    await recordIncident(pool, { kind: INCIDENT_KINDS.reversalRefused, channel: source.channel, externalId: row.external_id, paymentId: BigInt(row.id), detail, request: row.request, requestId });
     deps.log.error({ orderNumber: row.external_id, requestId }, `card order needs an operator: ${detail}`);
     return { kind: "operationRefused", payment: { id: BigInt(row.id), externalId: row.external_id, accountNumber: "", amountKopecks: BigInt(row.amount_kopecks), receivedAt: row.received_at }, reason: detail };
   }
@@ -111,7 +112,7 @@ export function createCardPoller(deps: CardPollerDeps): CardPoller {
     }
     if ("problem" in step) return { result: "unchanged", outcome: await flag(row, step.problem, requestId) };
     const { outcome } = await handleCommand(deps.intake, {
-      source: CARD_SOURCE,
+      source,
       profile: deps.profile,
       command: step.command,
       requestId: requestId ?? `card-poll-${row.external_id}`,
@@ -128,7 +129,7 @@ export function createCardPoller(deps: CardPollerDeps): CardPoller {
   }
 
   async function pollOrderNow(orderNumber: string, requestId: string | undefined): Promise<{ result: PollResult; outcome: Outcome }> {
-    const { rows } = await pool.query<CardOrderRow>(`SELECT ${ORDER_COLUMNS} FROM inbound_payment p WHERE p.channel = $1 AND p.external_id = $2`, [CARD_CHANNEL, orderNumber]);
+    const { rows } = await pool.query<CardOrderRow>(`SELECT ${ORDER_COLUMNS} FROM inbound_payment p WHERE p.channel = $1 AND p.external_id = $2`, [source.channel, orderNumber]);
     const row = rows[0];
     if (!row) return { result: "notFound", outcome: { kind: "paymentNotFound" } };
     if (row.status !== "pending" && row.status !== "credited" && row.status !== "accepted") return { result: "unchanged", outcome: { kind: "acknowledged" } };
@@ -149,7 +150,7 @@ export function createCardPoller(deps: CardPollerDeps): CardPoller {
          WHERE p.channel = $1 AND (p.status = 'pending' OR (p.status = 'credited' AND EXISTS (
            SELECT 1 FROM outbox o WHERE o.topic = $3 AND o.payment_id = p.id AND o.processed_at IS NULL)))
          ORDER BY p.received_at LIMIT $2`,
-        [CARD_CHANNEL, deps.batchSize ?? 500, CARD_RECONCILE_TOPIC],
+        [source.channel, deps.batchSize ?? 500, CARD_RECONCILE_TOPIC],
       );
       let changed = 0;
       let failed = 0;

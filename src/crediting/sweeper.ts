@@ -10,7 +10,7 @@ export interface SweeperOptions {
   /** How long a credit may stay unprocessed before the sweeper re-sends it. */
   afterMs: number;
   batchSize?: number;
-  /** Per channel: a pending payment not confirmed within this time is closed as expired. Channels not listed never expire. */
+  /** Per channel id: a pending payment not confirmed within this time is closed as expired (the catalogue's `pendingExpiry`, src/channels). Channels not listed are not expired here. */
   pendingTtlMsByChannel?: Record<string, number>;
   onResent?: (count: number) => void;
 }

@@ -45,6 +45,9 @@ export interface IntakeRequest {
   received?: Record<string, unknown>;
 }
 
+/** Commands payhub makes itself (registering a card order, polling) have no provider to answer: the stored answer is this. */
+export const INTERNAL_ANSWER: HttpReply = { status: 200, contentType: "text/plain; charset=utf-8", body: "" };
+
 /** Outcomes logged as info: everything that went as the provider asked. Refusals and failures are warnings. */
 const ROUTINE_OUTCOMES: ReadonlySet<Outcome["kind"]> = new Set(["checked", "accepted", "duplicate", "acknowledged", "opened", "confirmed", "closed", "reversed"]);
 

@@ -1,20 +1,13 @@
+import { CHANNELS } from "../channels/index.ts";
+
 /**
  * Who paid, as each channel names the payer in the request payhub stored: the key that finds the same payer's other
- * payments. A path into the stored request JSON per channel, the first present one wins:
- * - YooMoney: `sender`, the payer's wallet number (absent for card-incoming transfers);
- * - WebMoney: `LMI_PAYER_PURSE`;
- * - QIWI bills: the customer's `phone`, else `email` (payhub's own bills name only the account, so often none);
- * - card: the stored request is payhub's order registration, and the acquirer's callback names no payer: none.
- * Other channels check the account before taking money and never put a payment in suspense.
+ * payments. A path into the stored request JSON per channel, the first present one wins, as each channel's catalogue
+ * entry declares it (`payerKeys`, src/channels): YooMoney's `sender`, WebMoney's `LMI_PAYER_PURSE`, a QIWI bill's
+ * customer phone or email. A channel that declares none (card: the acquirer's callback names no payer; channels that
+ * check the account before taking money never put a payment in suspense) has no key.
  */
-const PAYER_PATHS: Readonly<Record<string, readonly (readonly string[])[]>> = {
-  yoomoney: [["sender"]],
-  webmoney: [["LMI_PAYER_PURSE"]],
-  "qiwi-bill": [
-    ["bill", "customer", "phone"],
-    ["bill", "customer", "email"],
-  ],
-};
+const PAYER_PATHS: Readonly<Record<string, readonly (readonly string[])[]>> = Object.assign({}, ...CHANNELS.map((channel) => channel.payerKeys ?? {}));
 
 export interface PayerKey {
   /** The path into the stored request, for `request #>> path`. */

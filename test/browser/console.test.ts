@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { expectedSha1Hash } from "../../adapters/yoomoney/verify.ts";
-import { ALL_CHANNELS } from "../../src/hub.ts";
+import { ALL_CHANNELS } from "../../src/channels/index.ts";
 import { ensureLedgerAccounts } from "../../src/ledger/ledger-accounts.ts";
 import { osmp, payParams } from "../support/osmp-client.ts";
 import { expectLedgerConsistent, waitFor, waitUntilAllCredited } from "../support/test-hub.ts";

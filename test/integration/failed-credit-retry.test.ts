@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ensureLedgerAccounts } from "../../src/ledger/ledger-accounts.ts";
-import { ALL_CHANNELS } from "../../src/hub.ts";
+import { ALL_CHANNELS } from "../../src/channels/index.ts";
 import { osmp, payParams } from "../support/osmp-client.ts";
 import { expectLedgerConsistent, startTestHub, waitFor, waitUntilAllCredited, type TestHub } from "../support/test-hub.ts";
 

@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { webmoneyAdapter } from "../../adapters/webmoney/index.ts";
+import { commaList, profileVariables, readProfile, secretList } from "../env-fields.ts";
+import { channelProfile, defineChannel, singleSource } from "./channel.ts";
+
+/** WebMoney Merchant Interface (PROTOCOLS.md §6): payhub issues the invoice (POST /api/webmoney/invoices) the payer pays. */
+export const webmoneyChannel = defineChannel({
+  key: "webmoney",
+  channelIds: ["webmoney"],
+  environment: {
+    variables: {
+      ...profileVariables("WEBMONEY", { minSum: "1.00", maxSum: "100000.00" }),
+      WEBMONEY_SECRET_KEY: z.string().optional(),
+      WEBMONEY_PURSES: commaList(""),
+    },
+    read: (values, problems) => ({
+      ...readProfile(values, problems, "WEBMONEY", "webmoney"),
+      secrets: secretList(values, "WEBMONEY_SECRET_KEY"),
+      purses: values.WEBMONEY_PURSES as string[],
+    }),
+  },
+  // POST /webhooks/webmoney: the unsigned pre-request and the signed payment notification.
+  routes: (settings, env) => [
+    {
+      path: "/webhooks/webmoney",
+      byProfile: false,
+      methods: ["POST"],
+      body: "urlencoded",
+      adapter: webmoneyAdapter,
+      signed: true,
+      profiles: [
+        {
+          settings,
+          profile: {
+            ...channelProfile(singleSource("webmoney"), settings),
+            secrets: settings.secrets,
+            purses: settings.purses,
+            // LMI_MODE=1 is WebMoney's test mode: never money in production.
+            testPaymentsCredit: env !== "production",
+          },
+        },
+      ],
+    },
+  ],
+  payerKeys: { webmoney: [["LMI_PAYER_PURSE"]] },
+});
