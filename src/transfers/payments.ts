@@ -1,12 +1,8 @@
 import { parseRubles } from "../../lib/money.ts";
 import { OFFICE_TIME_ZONE } from "../calendar/office-day.ts";
 import { MAX_BIG_ID } from "../http/hostile-input.ts";
+import { prismaTransactionClient, type Db, type SqlClient } from "../db.ts";
 import { StaffActionError } from "../staff/actor.ts";
-
-/** Anything that runs raw SQL: the Prisma client or one of its transactions. */
-export interface RawSql {
-  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
-}
 
 /** How the staff name the payment the money came with: the payer's receipt shows one of these. */
 export type PaymentLookup =
@@ -41,8 +37,6 @@ export interface PaymentFigures {
 
 const PAYMENT_COLUMNS = `p.id, p.channel, p.external_id, p.account_number, p.account_id, p.amount_kopecks, p.payer_amount_kopecks,
   p.status::text AS status, p.received_at, s.number AS credited_to`;
-/** Every payment query reads the payment with the account it was credited to. */
-const PAYMENT_FROM = "inbound_payment p LEFT JOIN subscriber_account s ON s.id = p.account_id";
 
 interface PaymentRow {
   id: bigint;
@@ -57,19 +51,24 @@ interface PaymentRow {
   credited_to: string | null;
 }
 
+/** Every payment query reads the payment with the account it was credited to. */
+async function selectPayments(sql: SqlClient, where: string, values: unknown[]): Promise<PaymentRow[]> {
+  return (await sql.query<PaymentRow>(`SELECT ${PAYMENT_COLUMNS} FROM inbound_payment p LEFT JOIN subscriber_account s ON s.id = p.account_id ${where}`, values)).rows;
+}
+
 /**
  * The payment's figures. Read in its own statement: called after the payment row is locked, it sees every reversal
  * and decision committed before the lock was granted (a statement that waited for the lock would not).
  */
-async function withFigures(sql: RawSql, rows: PaymentRow[]): Promise<PaymentFigures[]> {
+async function withFigures(sql: SqlClient, rows: PaymentRow[]): Promise<PaymentFigures[]> {
   if (rows.length === 0) return [];
-  const sums = await sql.$queryRawUnsafe<{ id: bigint; reversed: bigint; transferred: bigint; pending: bigint }[]>(
+  const { rows: sums } = await sql.query<{ id: bigint; reversed: bigint; transferred: bigint; pending: bigint }>(
     `SELECT p.id,
        (SELECT COALESCE(SUM(r.amount_kopecks), 0) FROM payment_reversal r WHERE r.payment_id = p.id)::bigint AS reversed,
        (SELECT COALESCE(SUM(t.amount_kopecks), 0) FROM transfer_request t WHERE t.payment_id = p.id AND t.status = 'approved')::bigint AS transferred,
        (SELECT COALESCE(SUM(t.amount_kopecks), 0) FROM transfer_request t WHERE t.payment_id = p.id AND t.status = 'pending')::bigint AS pending
      FROM inbound_payment p WHERE p.id = ANY($1::bigint[])`,
-    rows.map((row) => row.id.toString()),
+    [rows.map((row) => row.id.toString())],
   );
   const byId = new Map(sums.map((sum) => [String(sum.id), sum]));
   return rows.map((row) => {
@@ -95,30 +94,29 @@ async function withFigures(sql: RawSql, rows: PaymentRow[]): Promise<PaymentFigu
 }
 
 /** The payments a lookup names, oldest first (several only for a receipt's account, date and sum). */
-export async function findPayments(sql: RawSql, lookup: PaymentLookup): Promise<PaymentFigures[]> {
+export async function findPayments(db: Db, lookup: PaymentLookup): Promise<PaymentFigures[]> {
+  const sql = prismaTransactionClient(db);
+  const select = (where: string, values: unknown[]) => selectPayments(sql, where, values);
   let rows: PaymentRow[];
   if (lookup.kind === "id") {
-    rows = await sql.$queryRawUnsafe<PaymentRow[]>(`SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM} WHERE p.id = $1::bigint`, lookup.paymentId.toString());
+    rows = await select("WHERE p.id = $1::bigint", [lookup.paymentId.toString()]);
   } else if (lookup.kind === "external") {
-    rows = await sql.$queryRawUnsafe<PaymentRow[]>(`SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM} WHERE p.channel = $1 AND p.external_id = $2`, lookup.channel, lookup.externalId);
+    rows = await select("WHERE p.channel = $1 AND p.external_id = $2", [lookup.channel, lookup.externalId]);
   } else {
-    rows = await sql.$queryRawUnsafe<PaymentRow[]>(
-      `SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM}
-       WHERE (p.account_number = $1 OR s.number = $1)
+    rows = await select(
+      `WHERE (p.account_number = $1 OR s.number = $1)
          AND (p.received_at AT TIME ZONE '${OFFICE_TIME_ZONE}')::date = $2::date
          AND (p.amount_kopecks = $3::bigint OR p.payer_amount_kopecks = $3::bigint)
        ORDER BY p.received_at, p.id LIMIT 50`,
-      lookup.accountNumber,
-      lookup.date,
-      lookup.amountKopecks.toString(),
+      [lookup.accountNumber, lookup.date, lookup.amountKopecks.toString()],
     );
   }
   return withFigures(sql, rows);
 }
 
 /** The one payment a lookup names: 404 when none, 409 listing the candidates when a receipt matches several. */
-export async function resolvePayment(sql: RawSql, lookup: PaymentLookup): Promise<PaymentFigures> {
-  const found = await findPayments(sql, lookup);
+export async function resolvePayment(db: Db, lookup: PaymentLookup): Promise<PaymentFigures> {
+  const found = await findPayments(db, lookup);
   if (found.length === 0) throw new StaffActionError(404, "payment_not_found", `no payment ${describeLookup(lookup)}`);
   if (found.length > 1) {
     const candidates = found.map((payment) => `${payment.id} (${payment.channel} ${payment.externalId})`).join(", ");
@@ -128,9 +126,8 @@ export async function resolvePayment(sql: RawSql, lookup: PaymentLookup): Promis
 }
 
 /** Locks the payment row (FOR UPDATE) and then reads its figures: transfers of one payment are serialised on it. */
-export async function lockPayment(sql: RawSql, paymentId: bigint): Promise<PaymentFigures | undefined> {
-  const rows = await sql.$queryRawUnsafe<PaymentRow[]>(`SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM} WHERE p.id = $1::bigint FOR UPDATE OF p`, paymentId.toString());
-  return (await withFigures(sql, rows))[0];
+export async function lockPayment(sql: SqlClient, paymentId: bigint): Promise<PaymentFigures | undefined> {
+  return (await withFigures(sql, await selectPayments(sql, "WHERE p.id = $1::bigint FOR UPDATE OF p", [paymentId.toString()])))[0];
 }
 
 /** A real calendar day, YYYY-MM-DD (2026-02-30 is not). */

@@ -116,7 +116,7 @@ export async function fileTransfer(db: Db, context: ActionContext, input: FileTr
   if (to.status !== "active") throw new StaffActionError(409, "account_not_active", `account ${to.number} is ${to.status}: money can only move to an active account`);
 
   const id = await db.$transaction(async (tx) => {
-    const payment = await lockPayment(tx, found.id);
+    const payment = await lockPayment(prismaTransactionClient(tx), found.id);
     if (!payment) throw new StaffActionError(404, "payment_not_found", `no payment ${found.id}`);
     const fromAccountId = requireCreditedTo(payment);
     if (fromAccountId === to.id) throw new StaffActionError(409, "same_account", `payment ${payment.id} is already on account ${to.number}`);
@@ -285,7 +285,7 @@ export async function approveTransfer(db: Db, context: ActionContext, input: { t
   await db.$transaction(async (tx) => {
     const request = await lockRequest(tx, input.transferId);
     requireUndecided(request, checkerId);
-    const payment = (await lockPayment(tx, request.payment_id))!;
+    const payment = (await lockPayment(prismaTransactionClient(tx), request.payment_id))!;
     requireCreditedTo(payment, request.from_account_id);
     if (request.amount_kopecks > payment.leftKopecks) {
       throw new StaffActionError(409, "amount_exceeds_payment", `${rubles(request.amount_kopecks)} asked; ${figuresText(payment)}: only ${rubles(payment.leftKopecks > 0n ? payment.leftKopecks : 0n)} is left; reject this request`);
@@ -343,7 +343,7 @@ export async function reverseTransfer(db: Db, context: ActionContext, input: { t
     if (request.status === "reversed") throw new StaffActionError(409, "already_reversed", `transfer ${request.id} is already reversed`);
     if (request.status !== "approved" || request.posting_id === null) throw new StaffActionError(409, "not_approved", `transfer request ${request.id} is ${request.status}: only an approved transfer can be reversed`);
     // Same lock order as approval: request, payment, accounts.
-    await lockPayment(tx, request.payment_id);
+    await lockPayment(prismaTransactionClient(tx), request.payment_id);
     const { from, to } = await lockAccounts(tx, request.from_account_id, request.to_account_id);
     requireBalance(to, request.amount_kopecks, allowNegative);
     const postingId = await postMovement(tx, context, {
