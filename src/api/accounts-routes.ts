@@ -5,6 +5,7 @@ import { getAccount, type AccountDetails } from "../accounts/get-account.ts";
 import { upsertAccount } from "../accounts/upsert-account.ts";
 import type { Db } from "../db.ts";
 import { defineGroup, ErrorBody, groupRouter, IdOut, refusals, reply, RublesOut, TimeOut, type InputFailure } from "./api-registry.ts";
+import { fieldsRefusal } from "./request-fields.ts";
 
 const { 401: unauthorized, 403: forbidden } = refusals;
 
@@ -39,9 +40,6 @@ function badNumber(failures: readonly InputFailure[]) {
   return path ? { error: "bad_account_number", message: path.error.issues[0]?.message ?? "bad account number" } : undefined;
 }
 
-/** "ownerName: …; monthlyFee: …": each field the body got wrong. */
-const fieldsMessage = (error: z.ZodError) => error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ");
-
 const badNumberResponse = { description: "bad_account_number: the number is not 1 to 12 digits", schema: ErrorBody };
 const notFound = { description: "account_not_found", schema: ErrorBody };
 
@@ -66,7 +64,7 @@ export const accountsApi = defineGroup({
       auth: "supervisor",
       params: AccountParams,
       body: AccountInput,
-      invalid: (failures) => badNumber(failures) ?? { error: "invalid_account", message: failures.map((failure) => fieldsMessage(failure.error)).join("; ") },
+      invalid: (failures) => badNumber(failures) ?? fieldsRefusal("invalid_account")(failures),
       responses: {
         200: { description: "updated", schema: AccountJson },
         201: { description: "created", schema: AccountJson },

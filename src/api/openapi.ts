@@ -5,6 +5,7 @@ import { accountsApi } from "./accounts-routes.ts";
 import { paymentsApi } from "./payments-routes.ts";
 import { arsenalpayApi } from "./arsenalpay-routes.ts";
 import { autopaymentsApi } from "./autopayments-routes.ts";
+import { cardApi } from "../card/card-routes.ts";
 import type { RouteGroup, RouteSpec } from "./api-registry.ts";
 import { authApi } from "./auth-routes.ts";
 import { cashierApi } from "./cashier-routes.ts";
@@ -24,7 +25,7 @@ export const API_GROUPS: RouteGroup[] = [authApi, cashierApi, staffApi, auditApi
  * the others, but kept apart from API_GROUPS because some answer invalid input with the codes they always had
  * (bad_account_number, invalid_account, invalid_order, invalid_bill…) rather than bad_request naming each field.
  */
-export const EARLIER_API_GROUPS: RouteGroup[] = [accountsApi, paymentsApi, arsenalpayApi, autopaymentsApi];
+export const EARLIER_API_GROUPS: RouteGroup[] = [accountsApi, paymentsApi, arsenalpayApi, autopaymentsApi, cardApi];
 
 /** Every group of the staff API: what the document describes. */
 export const ALL_API_GROUPS: RouteGroup[] = [...API_GROUPS, ...EARLIER_API_GROUPS];
@@ -35,7 +36,6 @@ export const ALL_API_GROUPS: RouteGroup[] = [...API_GROUPS, ...EARLIER_API_GROUP
  */
 const EARLIER_ROUTES: (Pick<RouteSpec, "method" | "summary" | "auth" | "body"> & { path: string; tag: string })[] = [
   { method: "post", path: "/api/qiwi-bills", tag: "channels", auth: "supervisor", summary: "Issue a QIWI bill for an account; the money comes with QIWI's PAID notification" },
-  { method: "post", path: "/api/card/orders", tag: "channels", auth: "supervisor", summary: "Register a card order at the acquirer; the payment is pending until its deposited callback" },
 ];
 
 type JsonSchema = Record<string, unknown>;

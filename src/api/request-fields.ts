@@ -51,3 +51,14 @@ export function amountOrBadRequest(failures: readonly InputFailure[]): { error: 
   if (others.length === 0) return { error: "bad_amount", message: issues.map((issue) => `amount: ${issue.message}`).join("; ") };
   return { error: "bad_request", message: others.map((issue) => issue.message).join("; ") };
 }
+
+/**
+ * The 400 of a route written before the registry that names each field of its body without the "body." prefix
+ * ("account: is required; amount: is required"), under its own code (invalid_order, invalid_bill).
+ */
+export const fieldsRefusal =
+  (error: string) =>
+  (failures: readonly InputFailure[]): { error: string; message: string } => ({
+    error,
+    message: failures.flatMap((failure) => failure.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`)).join("; "),
+  });

@@ -28,6 +28,8 @@ export type RegisterCardOrderResult =
   | { ok: false; refusal: "accountNotFound" }
   | { ok: false; refusal: "accountInactive"; status: string }
   | { ok: false; refusal: "amountOutsideLimits"; minKopecks: bigint; maxKopecks: bigint }
+  /** The acquirer refused the order or could not be reached (after its retries): nothing is recorded. */
+  | { ok: false; refusal: "acquirerFailed"; kind: CardAcquirerError["kind"]; message: string }
   /** Registered at the acquirer but not recorded (database unreachable): the payer is not sent to pay. */
   | { ok: false; refusal: "notRecorded"; outcome: Outcome["kind"] };
 
@@ -36,7 +38,7 @@ export function newCardOrderNumber(): string {
   return `card-${randomBytes(12).toString("hex")}`;
 }
 
-/** Throws CardAcquirerError when the acquirer refuses or cannot be reached; refusals of payhub's own are results. */
+/** Every expected outcome is a result, the acquirer's refusal or silence too; only the unexpected throws. */
 export async function registerCardOrder(deps: RegisterCardOrderDeps, input: { account: string; amountKopecks: bigint }): Promise<RegisterCardOrderResult> {
   const account = await deps.db.subscriberAccount.findUnique({ where: { number: input.account }, select: { status: true } });
   if (!account) return { ok: false, refusal: "accountNotFound" };
@@ -55,8 +57,9 @@ export async function registerCardOrder(deps: RegisterCardOrderDeps, input: { ac
       description: `Пополнение лицевого счёта ${input.account}`,
     });
   } catch (error) {
-    if (error instanceof CardAcquirerError) deps.log.warn({ ...logged, acquirer: { kind: error.kind, ...error.details } }, `card order not registered: ${error.message}`);
-    throw error;
+    if (!(error instanceof CardAcquirerError)) throw error;
+    deps.log.warn({ ...logged, acquirer: { kind: error.kind, ...error.details } }, `card order not registered: ${error.message}`);
+    return { ok: false, refusal: "acquirerFailed", kind: error.kind, message: error.message };
   }
   const { outcome } = await handleCommand(deps.intake, {
     source: CARD_SOURCE,
