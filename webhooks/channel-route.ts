@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { ChannelAdapter, ChannelProfile, HttpReply, InboundRequest, ProtocolError } from "../adapters/contract/index.ts";
 import type { ChannelRoute, PaymentInquiry } from "../src/channels/channel.ts";
 import type { HubEnvironment } from "../src/config.ts";
-import { handleCommand, type IntakeDeps } from "../src/payments/handle-command.ts";
+import { handleCommand, type IntakeDeps, type IntakeRules } from "../src/payments/handle-command.ts";
 import { basicCredentialsMatch, createIpAllowlist, type IpAllowlist } from "./source-guard.ts";
 
 /** How a channel's profile is guarded at the HTTP level, before its adapter sees the request. */
@@ -69,8 +69,15 @@ const BODY_PARSERS = {
  * Order matters: the source address and Basic credentials are checked before the body is parsed, the adapter verifies
  * and parses, and the reply is sent only after the intake use case committed the payment. A channel with a provider
  * API to ask (`inquiry`) runs its ReconcileCommands there, and asks it about a request refused for its signature.
+ * `rules`: the channel's own rules of intake, handed to the core with every command.
  */
-export function channelRouter<Profile extends ChannelProfile>(route: ChannelRoute<Profile>, env: HubEnvironment, intake: IntakeDeps, inquiry?: PaymentInquiry): Router {
+export function channelRouter<Profile extends ChannelProfile>(
+  route: ChannelRoute<Profile>,
+  env: HubEnvironment,
+  intake: IntakeDeps,
+  channel: { inquiry?: PaymentInquiry | undefined; rules?: IntakeRules | undefined } = {},
+): Router {
+  const { inquiry, rules } = channel;
   const router = express.Router();
   const profiles = guardProfiles(route, env);
   const only = route.byProfile ? undefined : [...profiles.values()][0];
@@ -80,7 +87,7 @@ export function channelRouter<Profile extends ChannelProfile>(route: ChannelRout
   const deps = inquiry ? { ...intake, reconcile: inquiry.reconcile } : intake;
   router.all(path, guard(adapter, lookup, route.methods));
   if (route.methods.includes("POST")) router.post(path, BODY_PARSERS[route.body]);
-  router.all(path, handle(adapter, lookup, deps));
+  router.all(path, handle(adapter, lookup, deps, rules));
   router.use(bodyErrors(adapter));
   return router;
 }
@@ -115,7 +122,7 @@ function guard<Profile extends ChannelProfile>(adapter: ChannelAdapter<Profile>,
   };
 }
 
-function handle<Profile extends ChannelProfile>(adapter: ChannelAdapter<Profile>, lookup: ProfileLookup<Profile>, deps: IntakeDeps) {
+function handle<Profile extends ChannelProfile>(adapter: ChannelAdapter<Profile>, lookup: ProfileLookup<Profile>, deps: IntakeDeps, rules: IntakeRules | undefined) {
   return async (req: Request, res: Response) => {
     const guarded = lookup(req)!;
     const request = inboundRequestOf(req);
@@ -129,6 +136,7 @@ function handle<Profile extends ChannelProfile>(adapter: ChannelAdapter<Profile>
       answer: (outcome) => adapter.reply(parsed.command, outcome, request, guarded.profile),
       ...(adapter.decide ? { decide: (command, state) => adapter.decide!(request, command, state) } : {}),
       received: withoutSecrets(request.params),
+      ...(rules ? { rules } : {}),
     });
     send(res, reply);
   };

@@ -50,6 +50,8 @@ export const arsenalpayChannel = defineChannel({
       profiles: [{ settings, profile: { ...channelProfile(singleSource("arsenalpay"), settings), callbackKeys: settings.callbackKeys, merchantId: settings.merchantId } }],
     },
   ],
+  // A recurring charge of an autopayment (/api/autopayments) comes as a payment like any other: linked to it.
+  intakeRules: { linksAutopayments: true },
   // A hold ends with ArsenalPay's payment or cancel.
   pendingExpiry: { by: "provider" },
   providerClient: ({ apiUrl, apiClientId, apiClientSecret }) =>

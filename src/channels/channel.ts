@@ -4,7 +4,7 @@ import type { HubEnvironment } from "../config.ts";
 import type { ParsedEnvironment, ProfileConfig } from "../env-fields.ts";
 import type { IntervalRunner } from "../infra/interval-runner.ts";
 import type { Logger } from "../log.ts";
-import type { IntakeDeps } from "../payments/handle-command.ts";
+import type { IntakeDeps, IntakeRules } from "../payments/handle-command.ts";
 
 /**
  * One entry of the channel catalogue: everything payhub knows about a channel (or a family of channels sharing one
@@ -32,6 +32,8 @@ export interface ChannelDefinition<Key extends string = string, Settings = any> 
    * (src/suspense/payer-key.ts). Channels that check the account before taking money never put one in suspense.
    */
   payerKeys?: Readonly<Record<string, readonly (readonly string[])[]>>;
+  /** The channel's own rules of intake, which the core applies at fixed points (an issued-payment match, an autopayment link). */
+  intakeRules?: IntakeRules;
   /** How the channel's pending payments end when its provider says nothing; unset: the channel opens none. */
   pendingExpiry?: PendingExpiry<Settings>;
   /** The provider API payhub calls (registering card orders, issuing bills); undefined when it is not configured. */

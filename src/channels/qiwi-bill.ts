@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { qiwiBillAdapter } from "../../adapters/qiwi-bill/index.ts";
 import { profileVariables, readProfile, secretList } from "../env-fields.ts";
+import { ISSUED_PAYMENTS } from "../payments/issued-payments.ts";
+import { QIWI_BILL_CHANNEL } from "../qiwi-bills/issue-bill.ts";
 import { createQiwiBillClient } from "../qiwi-bills/qiwi-bill-client.ts";
 import { channelProfile, defineChannel, singleSource } from "./channel.ts";
 import { QIWI_SOURCE_NETWORKS } from "./osmp.ts";
@@ -8,7 +10,7 @@ import { QIWI_SOURCE_NETWORKS } from "./osmp.ts";
 /** QIWI bills (PROTOCOLS.md §8): payhub issues the bill (POST /api/qiwi-bills, src/qiwi-bills); QIWI notifies it paid. */
 export const qiwiBillChannel = defineChannel({
   key: "qiwiBill",
-  channelIds: ["qiwi-bill"],
+  channelIds: [QIWI_BILL_CHANNEL],
   environment: {
     variables: {
       ...profileVariables("QIWI_BILL", { allowedIps: QIWI_SOURCE_NETWORKS, minSum: "1.00", maxSum: "100000.00" }),
@@ -32,16 +34,18 @@ export const qiwiBillChannel = defineChannel({
       body: "json",
       adapter: qiwiBillAdapter,
       signed: true,
-      profiles: [{ settings, profile: { ...channelProfile(singleSource("qiwi-bill"), settings), secrets: settings.secrets, siteId: settings.siteId } }],
+      profiles: [{ settings, profile: { ...channelProfile(singleSource(QIWI_BILL_CHANNEL), settings), secrets: settings.secrets, siteId: settings.siteId } }],
     },
   ],
   // The customer's phone, else email (payhub's own bills name only the account, so often none).
   payerKeys: {
-    "qiwi-bill": [
+    [QIWI_BILL_CHANNEL]: [
       ["bill", "customer", "phone"],
       ["bill", "customer", "email"],
     ],
   },
+  // billId names the bill payhub issued: PAID credits the account it was issued for.
+  intakeRules: { issuedPayments: ISSUED_PAYMENTS },
   // Both are needed: the key to issue a bill, the siteId to accept its PAID notification.
   providerClient: (settings) => {
     const secretKey = settings.secrets[0];

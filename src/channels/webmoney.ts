@@ -1,12 +1,14 @@
 import { z } from "zod";
 import { webmoneyAdapter } from "../../adapters/webmoney/index.ts";
 import { commaList, profileVariables, readProfile, secretList } from "../env-fields.ts";
+import { ISSUED_PAYMENTS } from "../payments/issued-payments.ts";
+import { WEBMONEY_CHANNEL } from "../webmoney/issue-invoice.ts";
 import { channelProfile, defineChannel, singleSource } from "./channel.ts";
 
-/** WebMoney Merchant Interface (PROTOCOLS.md §6): payhub issues the invoice (POST /api/webmoney/invoices) the payer pays. */
+/** WebMoney Merchant Interface (PROTOCOLS.md §6): payhub issues the invoice (POST /api/webmoney/invoices, src/webmoney) the payer pays. */
 export const webmoneyChannel = defineChannel({
   key: "webmoney",
-  channelIds: ["webmoney"],
+  channelIds: [WEBMONEY_CHANNEL],
   environment: {
     variables: {
       ...profileVariables("WEBMONEY", { minSum: "1.00", maxSum: "100000.00" }),
@@ -32,7 +34,7 @@ export const webmoneyChannel = defineChannel({
         {
           settings,
           profile: {
-            ...channelProfile(singleSource("webmoney"), settings),
+            ...channelProfile(singleSource(WEBMONEY_CHANNEL), settings),
             secrets: settings.secrets,
             purses: settings.purses,
             // LMI_MODE=1 is WebMoney's test mode: never money in production.
@@ -42,5 +44,7 @@ export const webmoneyChannel = defineChannel({
       ],
     },
   ],
-  payerKeys: { webmoney: [["LMI_PAYER_PURSE"]] },
+  payerKeys: { [WEBMONEY_CHANNEL]: [["LMI_PAYER_PURSE"]] },
+  // LMI_PAYMENT_NO names the invoice payhub issued: the payment is credited to the invoice's account.
+  intakeRules: { issuedPayments: ISSUED_PAYMENTS },
 });

@@ -2,7 +2,7 @@ import type { AccountView, ChannelProfile, CheckCommand, Outcome } from "../../a
 import { maskOwnerName } from "../../adapters/contract/index.ts";
 import type { SqlPool } from "../db.ts";
 import type { IntakeDeps, IntakeRequest } from "./handle-command.ts";
-import { checkIssuedPayment } from "./issued-payments.ts";
+import { issuedPaymentRule } from "./issued-payments.ts";
 
 /** Rows as `pg` returns them: int8 columns arrive as decimal strings and are read with BigInt. */
 export interface AccountRow {
@@ -28,8 +28,10 @@ export async function checkAccount(deps: IntakeDeps, request: IntakeRequest, com
   const account = await findAccount(deps.pool, command.accountNumber);
   const refusal = refusalFor(account?.status, command.amountKopecks, request.profile);
   if (refusal) return refusal;
-  const issuedRefusal = await checkIssuedPayment(deps.pool, request.source, command);
-  if (issuedRefusal) return issuedRefusal;
+  if (command.intentReference !== undefined) {
+    const issuedRefusal = await issuedPaymentRule(request).check(deps.pool, request.source, command);
+    if (issuedRefusal) return issuedRefusal;
+  }
   return { kind: "checked", account: accountView(account!) };
 }
 

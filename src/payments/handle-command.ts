@@ -6,6 +6,7 @@ import { acknowledge } from "./acknowledge-notification.ts";
 import { checkAccount } from "./check-account.ts";
 import type { InFlight } from "./in-flight.ts";
 import { incidentFor, recordIncident } from "./intake-incidents.ts";
+import type { IssuedPaymentRule } from "./issued-payments.ts";
 import type { PaymentIds } from "./payment-ids.ts";
 import { loadPaymentState, unrecordedPayment } from "./payment-rows.ts";
 import { recordPayment } from "./record-payment.ts";
@@ -43,6 +44,26 @@ export interface IntakeRequest {
   decide?: (command: Command, state: PaymentState | undefined) => StepDecision;
   /** The provider's request as received, signatures and secrets removed: kept with an intake incident. */
   received?: Record<string, unknown>;
+  /** The channel's own rules of intake, as its catalogue entry declares them; unset: none. */
+  rules?: IntakeRules;
+}
+
+/**
+ * A channel's own rules of intake, declared by its catalogue entry (src/channels) and applied by the core at fixed
+ * points, so that the core names no channel.
+ */
+export interface IntakeRules {
+  /**
+   * The channel's pays and pre-requests may name a payment payhub issued itself (intentReference: a WebMoney invoice,
+   * a QIWI bill), whose account and amount are payhub's record of it (issued-payments.ts). A command naming one on a
+   * channel without this rule is refused as a temporary failure: an adapter and its entry are out of step.
+   */
+  issuedPayments?: IssuedPaymentRule;
+  /**
+   * An accepted pay for an account with an active autopayment of the same amount is that autopayment's recurring
+   * charge (ArsenalPay): linked, and the autopayment's last charge recorded, in the intake statement itself.
+   */
+  linksAutopayments?: boolean;
 }
 
 /** Commands payhub makes itself (registering a card order, polling) have no provider to answer: the stored answer is this. */

@@ -1,6 +1,7 @@
 import type { CheckCommand, Outcome, PaymentSource, PayCommand } from "../../adapters/contract/index.ts";
 import { formatRubles } from "../../lib/money.ts";
 import type { SqlClient, SqlPool } from "../db.ts";
+import type { IntakeRequest } from "./handle-command.ts";
 import { unrecordedPayment } from "./payment-rows.ts";
 import { SUSPENSE_REASONS } from "./suspense-reasons.ts";
 
@@ -42,11 +43,29 @@ export async function recordIssuedPayment(sql: SqlClient, input: { channel: stri
   return { reference: rows[0]!.reference, accountNumber: input.accountNumber, amountKopecks: input.amountKopecks };
 }
 
+/** How intake treats a command naming a payment payhub issued (IntakeRules.issuedPayments). */
+export interface IssuedPaymentRule {
+  /** A pre-request: the refusal, or undefined when it may go on. */
+  check(pool: SqlPool, source: PaymentSource, command: CheckCommand): Promise<Outcome | undefined>;
+  /** A pay: the command to record (its account payhub's), and why it goes to suspense when it cannot be matched. */
+  match(pool: SqlPool, source: PaymentSource, command: PayCommand): Promise<{ command: PayCommand; suspenseReason?: string }>;
+}
+
+/** The rule of the channels whose provider is paid against what payhub issued: WebMoney invoices, QIWI bills. */
+export const ISSUED_PAYMENTS: IssuedPaymentRule = { check: checkIssuedPayment, match: matchIssuedPayment };
+
+/** The rule for a command naming an issued payment; a channel that declares none has an adapter out of step with its entry. */
+export function issuedPaymentRule(request: IntakeRequest): IssuedPaymentRule {
+  const rule = request.rules?.issuedPayments;
+  if (!rule) throw new Error(`channel ${request.source.channel} names a payment payhub issued, but its catalogue entry declares no issued-payment rule`);
+  return rule;
+}
+
 /**
  * A pre-request naming a payment payhub issued (CheckCommand.intentReference) is approved only for that issued
  * payment's own account and amount: the refusal, or undefined when it may go on.
  */
-export async function checkIssuedPayment(pool: SqlPool, source: PaymentSource, command: CheckCommand): Promise<Outcome | undefined> {
+async function checkIssuedPayment(pool: SqlPool, source: PaymentSource, command: CheckCommand): Promise<Outcome | undefined> {
   if (command.intentReference === undefined) return undefined;
   const issued = await findIssuedPayment(pool, source.channel, command.intentReference);
   const asked = unrecordedPayment(command.intentReference, command.accountNumber, command.amountKopecks ?? 0n);
@@ -65,7 +84,7 @@ export async function checkIssuedPayment(pool: SqlPool, source: PaymentSource, c
  * A notification paying something payhub issued: its account is payhub's record of it, not the notification's
  * unsigned field. Answers the command to record, and why it goes to suspense when it cannot be matched.
  */
-export async function matchIssuedPayment(pool: SqlPool, source: PaymentSource, command: PayCommand): Promise<{ command: PayCommand; suspenseReason?: string }> {
+async function matchIssuedPayment(pool: SqlPool, source: PaymentSource, command: PayCommand): Promise<{ command: PayCommand; suspenseReason?: string }> {
   if (command.intentReference === undefined) return { command };
   const issued = await findIssuedPayment(pool, source.channel, command.intentReference);
   if (!issued) return { command, suspenseReason: `${SUSPENSE_REASONS.notIssued} (${command.intentReference})` };

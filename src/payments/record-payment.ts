@@ -1,7 +1,7 @@
 import type { OpenCommand, Outcome, PayCommand, PaymentView } from "../../adapters/contract/index.ts";
 import { findAccount, refusalFor, type AccountRow } from "./check-account.ts";
 import type { IntakeDeps, IntakeRequest } from "./handle-command.ts";
-import { matchIssuedPayment } from "./issued-payments.ts";
+import { issuedPaymentRule } from "./issued-payments.ts";
 import { findPayment, unrecordedPayment } from "./payment-rows.ts";
 import { refuseOrRepeat, repeatOutcome } from "./repeated-payment.ts";
 import { SUSPENSE_REASONS } from "./suspense-reasons.ts";
@@ -17,17 +17,18 @@ import { SUSPENSE_REASONS } from "./suspense-reasons.ts";
  * statement; crediting then posts it to the suspense ledger account for an operator to assign. For every other pay $16
  * is false, $17 NULL, and the one-row LEFT JOIN filters exactly as the inner join did.
  *
- * An ArsenalPay payment (not a hold) for an account with an active autopayment of the same amount, not past its
- * until-date (a day in Vladivostok, where the company is), is that autopayment's recurring charge: it is linked and
- * the autopayment's last_charged_at set, in the same statement. For every other channel the `$2 = 'arsenalpay'`
- * conditions are one-time filters, so the autopayment table is never read nor written.
+ * On a channel whose rules link autopayments ($18, IntakeRules.linksAutopayments: ArsenalPay), a payment (not a hold)
+ * for an account with an active autopayment of the same amount, not past its until-date (a day in Vladivostok, where
+ * the company is), is that autopayment's recurring charge: it is linked and the autopayment's last_charged_at set, in
+ * the same statement. For every other channel $18 is false and a one-time filter, so the autopayment table is never
+ * read nor written.
  */
 const INSERT_PAYMENT_SQL = `
   WITH account AS (
     SELECT id, status FROM subscriber_account WHERE number = $6
   ), autopay AS (
     SELECT autopayment.id FROM autopayment JOIN account ON autopayment.account_id = account.id
-    WHERE $2::text = 'arsenalpay' AND $15::text = 'accepted' AND autopayment.state = 'active'
+    WHERE $18::boolean AND $15::text = 'accepted' AND autopayment.state = 'active'
       AND autopayment.amount_kopecks = $7::bigint
       AND (autopayment.until_date IS NULL OR autopayment.until_date >= ($11::timestamptz AT TIME ZONE 'Asia/Vladivostok')::date)
     ORDER BY autopayment.id LIMIT 1
@@ -51,7 +52,7 @@ const INSERT_PAYMENT_SQL = `
     -- A pending payment (two-phase channels) is not money yet: its outbox row comes with its confirmation.
     INSERT INTO outbox (topic, payment_id) SELECT 'credit', id FROM inserted WHERE $15 = 'accepted'
   ), charged AS (
-    UPDATE autopayment SET last_charged_at = $11 WHERE $2::text = 'arsenalpay' AND id = (SELECT autopayment_id FROM inserted)
+    UPDATE autopayment SET last_charged_at = $11 WHERE $18::boolean AND id = (SELECT autopayment_id FROM inserted)
   )
   SELECT (SELECT status::text FROM account) AS account_status, (SELECT id FROM inserted) AS id,
     (SELECT reason FROM suspended) AS suspense_reason`;
@@ -68,7 +69,8 @@ export async function recordPayment(deps: IntakeDeps, request: IntakeRequest, as
     const account = unrefusable ? undefined : await findAccount(pool, asked.accountNumber);
     return refuseOrRepeat(deps, request, asked, refusalFor(unrefusable ? "active" : account?.status, asked.amountKopecks, request.profile)!);
   }
-  const matched: { command: PayCommand | OpenCommand; suspenseReason?: string } = asked.kind === "pay" ? await matchIssuedPayment(pool, request.source, asked) : { command: asked };
+  const matched: { command: PayCommand | OpenCommand; suspenseReason?: string } =
+    asked.kind === "pay" && asked.intentReference !== undefined ? await issuedPaymentRule(request).match(pool, request.source, asked) : { command: asked };
   const command = matched.command;
   const suspenseReason = matched.suspenseReason;
   if (suspenseReason !== undefined && !unrefusable) {
@@ -92,7 +94,7 @@ export async function recordPayment(deps: IntakeDeps, request: IntakeRequest, as
       payment.id, channel, protocol, profile, command.externalId, command.accountNumber, command.amountKopecks,
       command.commissionKopecks, command.payerAmountKopecks ?? null, command.providerTime ?? null, payment.receivedAt,
       JSON.stringify(command.request), answer.body, request.requestId ?? null, pending ? "pending" : "accepted", unrefusable,
-      suspenseReason ?? null,
+      suspenseReason ?? null, request.rules?.linksAutopayments === true,
     ],
   });
   const result = rows[0]!;
