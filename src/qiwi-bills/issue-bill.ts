@@ -50,7 +50,9 @@ export type IssueQiwiBillResult =
   | { ok: true; bill: IssuedQiwiBill }
   | { ok: false; refusal: "accountNotFound" }
   | { ok: false; refusal: "accountInactive"; status: string }
-  | { ok: false; refusal: "amountOutsideLimits"; minKopecks: bigint; maxKopecks: bigint };
+  | { ok: false; refusal: "amountOutsideLimits"; minKopecks: bigint; maxKopecks: bigint }
+  /** QIWI refused the bill or could not be reached (after its retries): the bill was not issued, nothing to undo. */
+  | { ok: false; refusal: "qiwiFailed"; kind: QiwiBillApiError["kind"]; message: string };
 
 /**
  * `payhub-<account>-<16 hex>`: unique without asking anyone (64 random bits), tells staff reading QIWI's records
@@ -60,7 +62,7 @@ export function newBillId(account: string): string {
   return `payhub-${account}-${randomBytes(8).toString("hex")}`;
 }
 
-/** Throws QiwiBillApiError when QIWI refuses the bill or cannot be reached; refusals of payhub's own are results. */
+/** Every expected outcome is a result, QIWI's refusal or silence too; only the unexpected throws. */
 export async function issueQiwiBill(deps: IssueQiwiBillDeps, input: IssueQiwiBillInput): Promise<IssueQiwiBillResult> {
   const account = await deps.db.subscriberAccount.findUnique({ where: { number: input.account }, select: { status: true } });
   if (!account) return { ok: false, refusal: "accountNotFound" };
@@ -88,7 +90,9 @@ export async function issueQiwiBill(deps: IssueQiwiBillDeps, input: IssueQiwiBil
     deps.log.info({ ...logged, status: answer.status, attempts: answer.attempts }, "QIWI bill issued");
     return { ok: true, bill: { billId, payUrl: answer.payUrl, amountKopecks: input.amountKopecks, account: input.account, expiresAt, status: answer.status } };
   } catch (error) {
-    if (error instanceof QiwiBillApiError) deps.log.warn({ ...logged, qiwi: { kind: error.kind, ...error.details } }, `QIWI bill not issued: ${error.message}`);
-    throw error;
+    if (!(error instanceof QiwiBillApiError)) throw error;
+    // The message names QIWI's status and words, never the key.
+    deps.log.warn({ ...logged, qiwi: { kind: error.kind, ...error.details } }, `QIWI bill not issued: ${error.message}`);
+    return { ok: false, refusal: "qiwiFailed", kind: error.kind, message: error.message };
   }
 }
