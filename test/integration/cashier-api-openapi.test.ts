@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cashierApi } from "../../src/api/cashier-routes.ts";
-import { API_GROUPS, openapiPath } from "../../src/api/openapi.ts";
+import { API_GROUPS, EARLIER_API_GROUPS, openapiPath } from "../../src/api/openapi.ts";
 import { startTestHub, type TestHub } from "../support/test-hub.ts";
 import { AUTOMATION_TOKEN, staffApi } from "./cashier-api-client.ts";
 
@@ -97,5 +97,69 @@ describe("the document and the routes agree", () => {
     expect(await api.call("GET", "/api/cashier/accounts", AUTOMATION_TOKEN)).toMatchObject({ status: 400, json: { message: expect.stringContaining("query.q:") } });
     const found = await api.expectStatus(200, "GET", "/api/cashier/accounts?q=100080", AUTOMATION_TOKEN);
     expect(found.accounts).toEqual([expect.objectContaining({ number: "100080", ownerName: "И***в И. И.", balance: "0.00" })]);
+  });
+});
+
+/** A layer of an Express router stack (router 2.x): a route, a mounted router, or middleware. */
+interface StackLayer {
+  rawPath?: unknown;
+  route?: { path: unknown; methods: Record<string, boolean> };
+  handle: { stack?: StackLayer[] };
+}
+
+/** Every route the app mounts, as "METHOD /path/{param}", found by walking the routers' stacks. */
+function mountedRoutes(stack: StackLayer[], prefix = ""): string[] {
+  return stack.flatMap((layer) => {
+    if (layer.route) {
+      expect(typeof layer.route.path, `a route under ${prefix || "/"} has a string path`).toBe("string");
+      const path = openapiPath(prefix + String(layer.route.path));
+      return Object.keys(layer.route.methods).map((method) => `${method.toUpperCase()} ${path}`);
+    }
+    if (!layer.handle.stack) return [];
+    expect(typeof layer.rawPath, `a router mounted under ${prefix || "/"} has a string path`).toBe("string");
+    const mount = layer.rawPath === "/" ? "" : String(layer.rawPath);
+    return mountedRoutes(layer.handle.stack, prefix + mount);
+  });
+}
+
+describe("the document lists what the app mounts", () => {
+  const documented = () => Object.entries(document.paths as Record<string, object>).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
+
+  it("every /api route the app mounts is in the document, and every route the document lists is mounted", () => {
+    const app = hub.hub.server!.listeners("request")[0] as unknown as { router: { stack: StackLayer[] } };
+    const mounted = new Set(mountedRoutes(app.router.stack).filter((route) => / \/api(\/|$)/.test(route)));
+    // The routers' stacks hold the staff pages, the webhooks and the API: the API's groups are all there.
+    expect(mounted.size).toBeGreaterThan(40);
+    expect([...mounted].filter((route) => !documented().includes(route))).toEqual([]);
+    expect(documented().filter((route) => !mounted.has(route))).toEqual([]);
+  });
+
+  it("every operation answers JSON of a documented schema for each of its statuses (204 has no body; the two downloads are files)", () => {
+    // The reconciliation's CSV and a transfer's evidence file: described in words, their errors JSON.
+    const files = new Set(["GET /api/reports/reconciliation.csv 200", "GET /api/transfers/{id}/evidence/{evidenceId} 200"]);
+    const missing: string[] = [];
+    for (const [path, operations] of Object.entries(document.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: object }> }> }>>)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const statuses = Object.keys(operation.responses);
+        if (!statuses.some((status) => /^2\d\d$/.test(status))) missing.push(`${method.toUpperCase()} ${path}: no success status`);
+        for (const status of statuses) {
+          const name = `${method.toUpperCase()} ${path} ${status}`;
+          if (status === "default") missing.push(`${name}: a default answer instead of its statuses`);
+          else if (status === "204" || files.has(name)) continue;
+          else if (!operation.responses[status]!.content?.["application/json"]?.schema) missing.push(`${name}: no JSON schema`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it("the routes written before the registry are declared in it too, with their request schemas", () => {
+    const earlier = EARLIER_API_GROUPS.flatMap((group) => Object.values(group.routes).map((spec) => `${spec.method.toUpperCase()} ${openapiPath(group.base + spec.path)}`));
+    expect(earlier).toHaveLength(11);
+    expect(documented()).toEqual(expect.arrayContaining(earlier));
+    const put = document.paths["/api/accounts/{number}"].put;
+    expect(new Set(put.requestBody.content["application/json"].schema.required)).toEqual(new Set(["ownerName"]));
+    expect(put.parameters).toEqual([expect.objectContaining({ name: "number", in: "path", required: true })]);
+    expect(document.paths["/api/autopayments"].get.parameters).toEqual([expect.objectContaining({ name: "account", in: "query", required: true })]);
   });
 });
