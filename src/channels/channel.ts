@@ -8,11 +8,13 @@ import type { IntakeDeps, IntakeRules } from "../payments/handle-command.ts";
 
 /**
  * One entry of the channel catalogue: everything payhub knows about a channel (or a family of channels sharing one
- * protocol engine) in one place. The core reads the catalogue and never names a channel: config.ts assembles the
+ * protocol engine) in one place. The core reads the catalogue instead of naming channels: config.ts assembles the
  * environment from the entries' slices, webhooks/ mounts their routes, hub.ts creates their clearing accounts and
- * starts their workers, the sweeper expires their pending payments, suspense reads their payer keys.
+ * starts their workers, the sweeper expires their pending payments, suspense reads their payer keys, intake applies
+ * their rules. `Settings` is `any` in the catalogue's element type only: each entry's own is inferred by defineChannel,
+ * and Config exposes it typed under the entry's key.
  */
-export interface ChannelDefinition<Key extends string = string, Settings = any> {
+export interface ChannelDefinition<Key extends string = string, Settings = any, Client = unknown> {
   /** Where the channel's settings are in Config (config.osmp, config.card, …); unique in the catalogue. */
   key: Key;
   /**
@@ -37,7 +39,7 @@ export interface ChannelDefinition<Key extends string = string, Settings = any> 
   /** How the channel's pending payments end when its provider says nothing; unset: the channel opens none. */
   pendingExpiry?: PendingExpiry<Settings>;
   /** The provider API payhub calls (registering card orders, issuing bills); undefined when it is not configured. */
-  providerClient?(settings: Settings): unknown;
+  providerClient?(settings: Settings): Client | undefined;
   /** The provider API payhub asks about a payment, when the channel's messages alone must not move money. */
   inquiry?(settings: Settings, intake: IntakeDeps): PaymentInquiry | undefined;
   /** Work of the channel's own run with the credit worker (the card poller); undefined when it is not configured. */
@@ -103,7 +105,7 @@ export interface ChannelWorker<Settings> {
 export type SettingsOf<Definition> = Definition extends { environment: ChannelEnvironment<infer Settings> } ? Settings : never;
 
 /** Typed entries: the key and the settings are inferred from the definition. */
-export function defineChannel<const Key extends string, Settings>(definition: ChannelDefinition<Key, Settings>): ChannelDefinition<Key, Settings> {
+export function defineChannel<const Key extends string, Settings, Client = never>(definition: ChannelDefinition<Key, Settings, Client>): ChannelDefinition<Key, Settings, Client> {
   return definition;
 }
 
