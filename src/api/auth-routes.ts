@@ -78,7 +78,7 @@ export function authRoutes(config: Config, db: Db): Router {
         return reply(201, { token: result.token, expiresAt: result.expiresAt.toISOString(), staff: { login: actor.login, fullName: actor.fullName, role: actor.role, office } });
       },
       signOut: async ({ actor, req }) => {
-        if (actor.sessionId === undefined) throw new StaffActionError(400, "not_a_staff_token", "HUB_ADMIN_TOKEN is configured, not issued: it cannot be revoked here");
+        if (actor.sessionId === undefined) throw new StaffActionError("not_a_staff_token", "HUB_ADMIN_TOKEN is configured, not issued: it cannot be revoked here");
         await revokeSession(db, actor.sessionId);
         await audit(db, actionContext(req), { action: "sign-out", detail: { kind: actor.via, session: actor.sessionId } });
         return reply(204, undefined);

@@ -83,7 +83,7 @@ export function incidentsRoutes(db: Db): Router {
     list: async ({ query }) => reply(200, { incidents: (await listIncidents(db, query)).map(incidentJson) }),
     get: async ({ params }) => {
       const incident = await getIncident(db, params.id);
-      if (!incident) throw new StaffActionError(404, "incident_not_found", `no incident ${params.id}`);
+      if (!incident) throw new StaffActionError("incident_not_found", `no incident ${params.id}`);
       return reply(200, incidentJson(incident));
     },
     resolve: async ({ params, body, req }) => reply(200, incidentJson(await resolveIncident(db, actionContext(req), { id: params.id, note: body.note }))),

@@ -145,7 +145,7 @@ export function suspenseRoutes(_config: Config, db: Db, _intake: IntakeDeps): Ro
     list: async ({ query }) => reply(200, { items: (await listSuspenseItems(db, query)).map(itemJson) }),
     get: async ({ params }) => {
       const item = await getSuspenseItem(db, params.id);
-      if (!item) throw new StaffActionError(404, "suspense_not_found", `no suspense item ${params.id}`);
+      if (!item) throw new StaffActionError("suspense_not_found", `no suspense item ${params.id}`);
       return reply(200, itemJson(item));
     },
     assign: async ({ params, body, req }) =>

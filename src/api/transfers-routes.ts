@@ -264,7 +264,7 @@ export const transfersApi = defineGroup({
 export function transfersRoutes(_config: Config, db: Db, _intake: IntakeDeps): Router {
   const found = async (id: number) => {
     const transfer = await getTransfer(db, id);
-    if (!transfer) throw new StaffActionError(404, "transfer_not_found", `no transfer request ${id}`);
+    if (!transfer) throw new StaffActionError("transfer_not_found", `no transfer request ${id}`);
     return transferJson(transfer);
   };
   return groupRouter(
@@ -288,7 +288,7 @@ export function transfersRoutes(_config: Config, db: Db, _intake: IntakeDeps): R
       get: async ({ params }) => reply(200, await found(params.id)),
       evidence: async ({ params, req }) => {
         const file = await evidenceFile(db, params.id, params.evidenceId);
-        if (!file) throw new StaffActionError(404, "evidence_not_found", `transfer request ${params.id} has no evidence ${params.evidenceId}`);
+        if (!file) throw new StaffActionError("evidence_not_found", `transfer request ${params.id} has no evidence ${params.evidenceId}`);
         // The bytes are written here; the registry ends the answer (a 200 without a JSON body).
         req.res!.set({
           "Content-Type": file.contentType,

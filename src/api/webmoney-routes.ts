@@ -61,9 +61,9 @@ export function webmoneyRoutes(config: Config, db: Db): Router {
           case "notConfigured":
             return reply(503, { error: "not_configured", message: "set WEBMONEY_PURSES and WEBMONEY_SECRET_KEY to take WebMoney payments" });
           case "accountNotFound":
-            throw new StaffActionError(404, "account_not_found", `no account ${body.account}`);
+            throw new StaffActionError("account_not_found", `no account ${body.account}`);
           case "accountInactive":
-            throw new StaffActionError(409, "account_inactive", `account ${body.account} is ${result.status}`);
+            throw new StaffActionError("account_inactive", `account ${body.account} is ${result.status}`);
           case "amountOutsideLimits":
             return reply(422, { error: "amount_out_of_limits", message: `amount must be from ${formatRubles(result.minKopecks)} to ${formatRubles(result.maxKopecks)}` });
         }

@@ -24,9 +24,9 @@ export async function issueReceiptNumber(db: Db, context: ActionContext, shiftId
   const staffId = requireCashier(context.actor);
   return db.$transaction(async (tx) => {
     const shift = await tx.cashShift.findUnique({ where: { id: shiftId }, include: { desk: true } });
-    if (!shift) throw new StaffActionError(404, "shift_not_found", `no shift ${shiftId}`);
-    if (shift.cashierId !== staffId) throw new StaffActionError(403, "not_your_shift", "payments are taken on your own open shift");
-    if (shift.closedAt) throw new StaffActionError(409, "shift_closed", `shift ${shiftId} is closed: open a new one`);
+    if (!shift) throw new StaffActionError("shift_not_found", `no shift ${shiftId}`);
+    if (shift.cashierId !== staffId) throw new StaffActionError("not_your_shift", "payments are taken on your own open shift");
+    if (shift.closedAt) throw new StaffActionError("shift_closed", `shift ${shiftId} is closed: open a new one`);
     const desk = await tx.cashDesk.update({ where: { id: shift.deskId }, data: { lastReceiptNumber: { increment: 1 } } });
     await tx.cashReceipt.create({ data: { deskId: desk.id, number: desk.lastReceiptNumber, shiftId, cashierId: staffId } });
     return { receiptNumber: desk.lastReceiptNumber, deskCode: desk.code };
@@ -57,21 +57,21 @@ function refusalOf(outcome: Outcome): StaffActionError | undefined {
     case "duplicate":
       return undefined;
     case "accountNotFound":
-      return new StaffActionError(404, "account_not_found", "no such account");
+      return new StaffActionError("account_not_found", "no such account");
     case "accountBlocked":
-      return new StaffActionError(409, "account_blocked", "payments to this account are blocked");
+      return new StaffActionError("account_blocked", "payments to this account are blocked");
     case "accountInactive":
-      return new StaffActionError(409, "account_closed", "this contract is closed");
+      return new StaffActionError("account_closed", "this contract is closed");
     case "amountTooSmall":
-      return new StaffActionError(400, "amount_too_small", `the smallest payment is ${formatRubles(outcome.minKopecks)} ₽`);
+      return new StaffActionError("amount_too_small", `the smallest payment is ${formatRubles(outcome.minKopecks)} ₽`);
     case "amountTooLarge":
-      return new StaffActionError(400, "amount_too_large", `the largest payment is ${formatRubles(outcome.maxKopecks)} ₽`);
+      return new StaffActionError("amount_too_large", `the largest payment is ${formatRubles(outcome.maxKopecks)} ₽`);
     case "conflict":
-      return new StaffActionError(409, "receipt_used", `receipt number already used for payment ${outcome.payment.id} (${outcome.payment.accountNumber}, ${formatRubles(outcome.payment.amountKopecks)} ₽): start a new payment`);
+      return new StaffActionError("receipt_used", `receipt number already used for payment ${outcome.payment.id} (${outcome.payment.accountNumber}, ${formatRubles(outcome.payment.amountKopecks)} ₽): start a new payment`);
     case "temporaryFailure":
-      return new StaffActionError(503, "try_again", "the payment could not be recorded just now: nothing was taken into account, submit it again");
+      return new StaffActionError("try_again", "the payment could not be recorded just now: nothing was taken into account, submit it again");
     default:
-      return new StaffActionError(500, "unexpected", `unexpected outcome ${outcome.kind}`);
+      return new StaffActionError("unexpected", `unexpected outcome ${outcome.kind}`);
   }
 }
 
@@ -103,16 +103,16 @@ export async function takeCashPayment(
        WHERE r.shift_id = $1 AND r.number = $2 FOR SHARE OF s`,
       [input.shiftId, input.receiptNumber],
     );
-    if (!rows[0]) throw new StaffActionError(404, "receipt_not_found", `receipt number ${input.receiptNumber} was not issued to shift ${input.shiftId}`);
+    if (!rows[0]) throw new StaffActionError("receipt_not_found", `receipt number ${input.receiptNumber} was not issued to shift ${input.shiftId}`);
     receipt = rows[0];
-    if (receipt.cashier_id !== staffId) throw new StaffActionError(403, "not_your_shift", "payments are taken on your own open shift");
-    if (!mayActInOffice(context.actor, receipt.office_id)) throw new StaffActionError(403, "other_office", "this desk belongs to another office");
+    if (receipt.cashier_id !== staffId) throw new StaffActionError("not_your_shift", "payments are taken on your own open shift");
+    if (!mayActInOffice(context.actor, receipt.office_id)) throw new StaffActionError("other_office", "this desk belongs to another office");
     const externalId = cashExternalId(receipt.desk_code, input.receiptNumber);
     if (receipt.closed_at !== null) {
       // A repeat of a payment recorded before the close (a retry after a lost answer) still gets its receipt, as a
       // repeat: intake's insert cannot add anything for a known external id. Only a new payment is refused.
       const known = await client.query("SELECT 1 FROM inbound_payment WHERE channel = $1 AND external_id = $2", [CASHIER_CHANNEL, externalId]);
-      if (known.rows.length === 0) throw new StaffActionError(409, "shift_closed", `shift ${input.shiftId} is closed: this payment was not taken`);
+      if (known.rows.length === 0) throw new StaffActionError("shift_closed", `shift ${input.shiftId} is closed: this payment was not taken`);
     }
 
     const source = { channel: CASHIER_CHANNEL, protocol: "cashier", profile: receipt.desk_code };
@@ -174,20 +174,20 @@ export async function takeCashPayment(
 export async function stornoCashPayment(db: Db, context: ActionContext, input: { paymentId: bigint; reason: string }): Promise<{ shiftId: number; amountKopecks: bigint; afterClose: boolean }> {
   const staffId = requireCashier(context.actor);
   const reason = input.reason.trim();
-  if (reason.length < 3) throw new StaffActionError(400, "reason_required", "say why the payment is cancelled");
+  if (reason.length < 3) throw new StaffActionError("reason_required", "say why the payment is cancelled");
   const payment = await db.inboundPayment.findUnique({ where: { id: input.paymentId } });
-  if (!payment || payment.channel !== CASHIER_CHANNEL) throw new StaffActionError(404, "payment_not_found", `no cash payment ${input.paymentId}`);
+  if (!payment || payment.channel !== CASHIER_CHANNEL) throw new StaffActionError("payment_not_found", `no cash payment ${input.paymentId}`);
   const [deskCode, number] = [payment.profile, Number(payment.externalId.slice(payment.profile.length + 1))];
   const receipt = await db.cashReceipt.findFirst({ where: { desk: { code: deskCode }, number } });
-  if (!receipt) throw new StaffActionError(404, "receipt_not_found", `payment ${input.paymentId} has no receipt`);
+  if (!receipt) throw new StaffActionError("receipt_not_found", `payment ${input.paymentId} has no receipt`);
 
   return db.$transaction(async (tx) => {
     const shift = await lockShift(tx, receipt.shiftId);
-    if (!shift) throw new StaffActionError(404, "shift_not_found", `no shift ${receipt.shiftId}`);
+    if (!shift) throw new StaffActionError("shift_not_found", `no shift ${receipt.shiftId}`);
     const afterClose = shift.closed_at !== null;
     const supervisorHere = hasRole(context.actor, "supervisor") && mayActInOffice(context.actor, shift.office_id);
-    if (afterClose && !supervisorHere) throw new StaffActionError(403, "supervisor_required", "the shift is closed: only a supervisor of the office can cancel its payments");
-    if (!afterClose && !supervisorHere && receipt.cashierId !== staffId) throw new StaffActionError(403, "not_your_payment", "a cashier cancels only their own payments");
+    if (afterClose && !supervisorHere) throw new StaffActionError("supervisor_required", "the shift is closed: only a supervisor of the office can cancel its payments");
+    if (!afterClose && !supervisorHere && receipt.cashierId !== staffId) throw new StaffActionError("not_your_payment", "a cashier cancels only their own payments");
     // The reversal's statements run on the transaction's own connection, so they commit or roll back with the rest.
     const { outcome, reversalId } = await reverseInTransaction(prismaTransactionClient(tx), { channel: CASHIER_CHANNEL, protocol: "cashier", profile: deskCode }, {
       kind: "reverse",
@@ -198,10 +198,10 @@ export async function stornoCashPayment(db: Db, context: ActionContext, input: {
       externalId: payment.externalId,
       accountNumber: undefined,
     });
-    if (outcome.kind === "reversed" && outcome.repeat) throw new StaffActionError(409, "already_cancelled", `payment ${input.paymentId} is already cancelled`);
+    if (outcome.kind === "reversed" && outcome.repeat) throw new StaffActionError("already_cancelled", `payment ${input.paymentId} is already cancelled`);
     if (outcome.kind !== "reversed" || reversalId === undefined) {
       const why = outcome.kind === "operationRefused" ? outcome.reason : outcome.kind;
-      throw new StaffActionError(409, "cannot_cancel", `payment ${input.paymentId} cannot be cancelled now (${why}); if it was taken a moment ago, try again in a few seconds`);
+      throw new StaffActionError("cannot_cancel", `payment ${input.paymentId} cannot be cancelled now (${why}); if it was taken a moment ago, try again in a few seconds`);
     }
     await tx.cashStorno.create({ data: { paymentId: input.paymentId, shiftId: receipt.shiftId, staffId, reason, afterClose, reversalId } });
     await audit(tx, context, { action: afterClose ? "cash.storno-after-close" : "cash.storno", target: `payment:${input.paymentId}`, reason, detail: { shift: receipt.shiftId, amountKopecks: outcome.amountKopecks.toString() } });

@@ -11,9 +11,9 @@ export const requireCashier = (actor: Actor): number => requireStaff(actor, "cas
 export async function openShift(db: Db, context: ActionContext, input: { deskCode: string; openingCashKopecks: bigint }): Promise<{ shiftId: number }> {
   const staffId = requireCashier(context.actor);
   const desk = await db.cashDesk.findUnique({ where: { code: input.deskCode } });
-  if (!desk) throw new StaffActionError(404, "desk_not_found", `no desk ${input.deskCode}`);
-  if (!mayActInOffice(context.actor, desk.officeId)) throw new StaffActionError(403, "other_office", `desk ${desk.code} belongs to another office`);
-  if (input.openingCashKopecks < 0n) throw new StaffActionError(400, "bad_amount", "opening cash cannot be negative");
+  if (!desk) throw new StaffActionError("desk_not_found", `no desk ${input.deskCode}`);
+  if (!mayActInOffice(context.actor, desk.officeId)) throw new StaffActionError("other_office", `desk ${desk.code} belongs to another office`);
+  if (input.openingCashKopecks < 0n) throw new StaffActionError("bad_amount", "opening cash cannot be negative");
   try {
     return await db.$transaction(async (tx) => {
       const shift = await tx.cashShift.create({
@@ -29,7 +29,7 @@ export async function openShift(db: Db, context: ActionContext, input: { deskCod
         open && open.cashierId === staffId
           ? `you already have an open shift (no. ${open.id}) at ${open.desk.code}: close it first`
           : `desk ${desk.code} already has an open shift (no. ${open?.id}) by ${open?.cashier.fullName}`;
-      throw new StaffActionError(409, "shift_already_open", message);
+      throw new StaffActionError("shift_already_open", message);
     }
     throw error;
   }
@@ -175,13 +175,13 @@ export async function lockShift(tx: Prisma.TransactionClient, shiftId: number) {
  */
 export async function closeShift(db: Db, context: ActionContext, input: { shiftId: number; countedCashKopecks: bigint; note?: string }): Promise<ZReport> {
   const staffId = requireCashier(context.actor);
-  if (input.countedCashKopecks < 0n) throw new StaffActionError(400, "bad_amount", "counted cash cannot be negative");
+  if (input.countedCashKopecks < 0n) throw new StaffActionError("bad_amount", "counted cash cannot be negative");
   await db.$transaction(async (tx) => {
     const shift = await lockShift(tx, input.shiftId);
-    if (!shift) throw new StaffActionError(404, "shift_not_found", `no shift ${input.shiftId}`);
+    if (!shift) throw new StaffActionError("shift_not_found", `no shift ${input.shiftId}`);
     const mayClose = shift.cashier_id === staffId || (hasRole(context.actor, "supervisor") && mayActInOffice(context.actor, shift.office_id));
-    if (!mayClose) throw new StaffActionError(403, "not_your_shift", "only the shift's cashier or a supervisor of its office may close it");
-    if (shift.closed_at !== null) throw new StaffActionError(409, "shift_closed", `shift ${input.shiftId} is already closed`);
+    if (!mayClose) throw new StaffActionError("not_your_shift", "only the shift's cashier or a supervisor of its office may close it");
+    if (shift.closed_at !== null) throw new StaffActionError("shift_closed", `shift ${input.shiftId} is already closed`);
     const figures = totals(await shiftLines(tx, input.shiftId));
     const expected = shift.opening_cash_kopecks + figures.payments.sumKopecks - figures.storno.sumKopecks;
     const difference = input.countedCashKopecks - expected;
@@ -226,11 +226,11 @@ export async function listShifts(db: Db, actor: Actor, filter: { officeCode?: st
   let officeId: number | undefined;
   if (filter.officeCode) {
     const office = await db.office.findUnique({ where: { code: filter.officeCode } });
-    if (!office) throw new StaffActionError(404, "office_not_found", `no office ${filter.officeCode}`);
+    if (!office) throw new StaffActionError("office_not_found", `no office ${filter.officeCode}`);
     officeId = office.id;
   }
   if (actor.role !== "admin") {
-    if (officeId !== undefined && officeId !== actor.officeId) throw new StaffActionError(403, "other_office", "shifts of another office are not yours to see");
+    if (officeId !== undefined && officeId !== actor.officeId) throw new StaffActionError("other_office", "shifts of another office are not yours to see");
     officeId = actor.officeId ?? -1;
   }
   const shifts = await db.cashShift.findMany({
@@ -256,6 +256,6 @@ export async function listShifts(db: Db, actor: Actor, filter: { officeCode?: st
 /** May the actor see this shift (its Z-report)? Their office's shifts; admins all. */
 export async function assertMaySeeShift(db: Db, actor: Actor, shiftId: number): Promise<void> {
   const shift = await db.cashShift.findUnique({ where: { id: shiftId }, include: { desk: true } });
-  if (!shift) throw new StaffActionError(404, "shift_not_found", `no shift ${shiftId}`);
-  if (!mayActInOffice(actor, shift.desk.officeId)) throw new StaffActionError(403, "other_office", "this shift belongs to another office");
+  if (!shift) throw new StaffActionError("shift_not_found", `no shift ${shiftId}`);
+  if (!mayActInOffice(actor, shift.desk.officeId)) throw new StaffActionError("other_office", "this shift belongs to another office");
 }

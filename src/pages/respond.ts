@@ -5,6 +5,7 @@ import type { HubServices } from "../metrics/metrics.ts";
 import type { Db } from "../db.ts";
 import type { IntakeDeps } from "../payments/accept-payment.ts";
 import { StaffActionError } from "../staff/actor.ts";
+import { refusalStatus, type RefusalCode } from "../staff/refusal.ts";
 import { html, notice, page, rubles, type Html } from "./html.ts";
 
 export interface PageDeps {
@@ -16,10 +17,10 @@ export interface PageDeps {
 }
 
 /**
- * Every refusal of the core (StaffActionError codes) in the cashier's words. The core's English message goes to the
- * log, never to the page. A code missing here falls back to a general sentence by status.
+ * Every refusal of the core (the codes of src/staff/refusal.ts) in the cashier's words: a code without its sentence
+ * does not compile. The core's English message goes to the log, never to the page.
  */
-const REFUSALS: Record<string, string | ((config: Config) => string)> = {
+const REFUSALS: Record<RefusalCode, string | ((config: Config) => string)> = {
   staff_only: "Кассовые действия выполняет сотрудник, вошедший под своим логином.",
   desk_not_found: "Такой кассы нет. Выберите кассу из списка.",
   other_office: "Это касса или смена другого офиса: у вас нет к ней доступа.",
@@ -73,13 +74,10 @@ const REFUSALS: Record<string, string | ((config: Config) => string)> = {
   note_required: "Напишите примечание: почему платёж относится к этому счёту.",
   incident_not_found: "Такого инцидента нет.",
   already_resolved: "Этот инцидент уже закрыт. Обновите страницу.",
-};
-
-const BY_STATUS: Record<number, string> = {
-  400: "Данные формы неверны.",
-  403: "Нет доступа к этому действию.",
-  404: "Не найдено.",
-  409: "Действие сейчас невозможно.",
+  account_inactive: "Договор по этому счёту закрыт или счёт заблокирован: платёж на него не принимается.",
+  evidence_not_found: "Такого файла подтверждения нет.",
+  not_a_staff_token: "Это действие выполняется по токену сотрудника, выданному при входе.",
+  unexpected: "Действие не выполнено из-за внутренней ошибки. Сообщите администратору время и что вы делали.",
 };
 
 /** The Russian text of a refusal; logs the core's own message with its code. */
@@ -87,7 +85,7 @@ export function refusalText(req: Request, config: Config, error: StaffActionErro
   req.log.warn({ path: req.path, staff: req.actor?.login, code: error.code }, `staff action refused: ${error.message}`);
   const text = REFUSALS[error.code];
   if (typeof text === "function") return text(config);
-  return text ?? BY_STATUS[error.status] ?? "Действие не выполнено.";
+  return text;
 }
 
 /** Runs `action`; a StaffActionError comes back as its status and Russian text, anything else is thrown on. */
@@ -96,7 +94,7 @@ export async function attempt<T>(req: Request, config: Config, action: () => Pro
     return { ok: true, value: await action() };
   } catch (error) {
     if (!(error instanceof StaffActionError)) throw error;
-    return { ok: false, status: error.status, message: refusalText(req, config, error) };
+    return { ok: false, status: refusalStatus(error.code), message: refusalText(req, config, error) };
   }
 }
 
@@ -124,7 +122,8 @@ export function pageErrors(config: Config) {
     if (res.headersSent) return;
     if (error instanceof StaffActionError) {
       const message = refusalText(req, config, error);
-      return error.status === 403 ? forbiddenPage(req, res, message) : messagePage(req, res, error.status, "Действие не выполнено", message);
+      const status = refusalStatus(error.code);
+      return status === 403 ? forbiddenPage(req, res, message) : messagePage(req, res, status, "Действие не выполнено", message);
     }
     const status = (error as { status?: number }).status;
     if (typeof status === "number" && status >= 400 && status < 500) {

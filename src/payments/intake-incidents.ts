@@ -160,7 +160,7 @@ export async function resolveIncident(db: Db, context: ActionContext, input: { i
     });
     if (resolved.count === 0) {
       const exists = await tx.intakeIncident.findUnique({ where: { id: input.id }, select: { id: true } });
-      throw exists ? new StaffActionError(409, "already_resolved", `incident ${input.id} is already resolved`) : new StaffActionError(404, "incident_not_found", `no incident ${input.id}`);
+      throw exists ? new StaffActionError("already_resolved", `incident ${input.id} is already resolved`) : new StaffActionError("incident_not_found", `no incident ${input.id}`);
     }
     await audit(tx, context, { action: "incident.resolve", target: `incident:${input.id}`, reason: input.note });
   });

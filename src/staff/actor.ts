@@ -1,3 +1,4 @@
+import type { RefusalCode } from "./refusal.ts";
 import type { StaffRole } from "../generated/prisma/client.ts";
 
 /** Who is acting: a signed-in member of staff, or the automation token (HUB_ADMIN_TOKEN), which has no staff row. */
@@ -38,7 +39,7 @@ const RANK: Record<StaffRole, number> = { cashier: 1, supervisor: 2, admin: 3 };
  * no shift and no name to sign with, so it is refused with 403 staff_only; `what` names the action in the message.
  */
 export function requireStaff(actor: Actor, what: string): number {
-  if (actor.staffId === null) throw new StaffActionError(403, "staff_only", `${what} by a signed-in member of staff, not by the automation token`);
+  if (actor.staffId === null) throw new StaffActionError("staff_only", `${what} by a signed-in member of staff, not by the automation token`);
   return actor.staffId;
 }
 
@@ -52,11 +53,15 @@ export function mayActInOffice(actor: Actor, officeId: number): boolean {
   return actor.role === "admin" || actor.officeId === officeId;
 }
 
-/** An expected refusal of a staff action: the pages show `message`, the API answers `status` with `code`. */
+/**
+ * An expected refusal of a staff action: its code (one of src/staff/refusal.ts) and why, in words. A use case raises
+ * it from wherever it finds the problem (a lock, a check inside its transaction, which it also rolls back); the edges
+ * turn it into a value: the API's answer (the code's status, the code, the message) and the pages' Russian text. The
+ * use case knows nothing of HTTP.
+ */
 export class StaffActionError extends Error {
   constructor(
-    public readonly status: number,
-    public readonly code: string,
+    public readonly code: RefusalCode,
     message: string,
   ) {
     super(message);

@@ -3,6 +3,7 @@ import { secretsEqual } from "../../adapters/contract/index.ts";
 import type { Db } from "../db.ts";
 import type { StaffRole } from "../generated/prisma/client.ts";
 import { AUTOMATION_ACTOR, hasRole, StaffActionError, type ActionContext, type Actor } from "./actor.ts";
+import { refusalStatus } from "./refusal.ts";
 import { resolveSession } from "./sessions.ts";
 
 declare module "express-serve-static-core" {
@@ -76,7 +77,7 @@ export function requireRole(role: StaffRole) {
 export function apiError(req: Request, res: Response, error: unknown): void {
   if (!(error instanceof StaffActionError)) throw error;
   req.log.warn({ path: req.path, staff: req.actor?.login, code: error.code }, `staff action refused: ${error.message}`);
-  res.status(error.status).json({ error: error.code, message: error.message });
+  res.status(refusalStatus(error.code)).json({ error: error.code, message: error.message });
 }
 
 /** The page session of a request, from its cookie; undefined when signed out. */

@@ -33,12 +33,12 @@ export interface StaffView {
 /** Creates a member of staff; the password is stored only as its scrypt hash and never logged nor audited. */
 export async function createStaff(db: Db, context: ActionContext | undefined, input: StaffInput): Promise<StaffView> {
   const problem = passwordProblem(input.password);
-  if (problem) throw new StaffActionError(400, "weak_password", problem);
+  if (problem) throw new StaffActionError("weak_password", problem);
   let officeId: number | null = null;
   if (input.role !== "admin") {
-    if (!input.office) throw new StaffActionError(400, "office_required", `a ${input.role} belongs to an office: name its code`);
+    if (!input.office) throw new StaffActionError("office_required", `a ${input.role} belongs to an office: name its code`);
     const office = await db.office.findUnique({ where: { code: input.office } });
-    if (!office) throw new StaffActionError(400, "unknown_office", `no office ${input.office}`);
+    if (!office) throw new StaffActionError("unknown_office", `no office ${input.office}`);
     officeId = office.id;
   }
   const passwordHash = await hashPassword(input.password);
@@ -51,7 +51,7 @@ export async function createStaff(db: Db, context: ActionContext | undefined, in
     });
     return staffView(staff);
   } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") throw new StaffActionError(409, "login_taken", `login ${input.login} is taken`);
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") throw new StaffActionError("login_taken", `login ${input.login} is taken`);
     throw error;
   }
 }
@@ -65,7 +65,7 @@ export async function listStaff(db: Db): Promise<StaffView[]> {
 export async function unlockStaff(db: Db, context: ActionContext, login: string): Promise<StaffView> {
   return db.$transaction(async (tx) => {
     const staff = await tx.staffUser.update({ where: { login }, data: { failedSignIns: 0, lockedUntil: null }, include: { office: true } }).catch(() => undefined);
-    if (!staff) throw new StaffActionError(404, "staff_not_found", `no staff member ${login}`);
+    if (!staff) throw new StaffActionError("staff_not_found", `no staff member ${login}`);
     await audit(tx, context, { action: "staff.unlock", target: `staff:${login}` });
     return staffView(staff);
   });

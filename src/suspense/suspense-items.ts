@@ -103,10 +103,10 @@ interface LockedItem {
  * commits with it. Supervisors and admins only; the note says why this account.
  */
 export async function assignSuspenseItem(db: Db, context: ActionContext, input: { itemId: number; accountNumber: string; note: string }): Promise<SuspenseItemView> {
-  if (!hasRole(context.actor, "supervisor")) throw new StaffActionError(403, "supervisor_required", "only a supervisor or an admin assigns payments in suspense");
+  if (!hasRole(context.actor, "supervisor")) throw new StaffActionError("supervisor_required", "only a supervisor or an admin assigns payments in suspense");
   const note = input.note.trim();
-  if (note.length < 3) throw new StaffActionError(400, "note_required", "say why the payment belongs to this account");
-  if (!ACCOUNT_NUMBER_FORMAT.test(input.accountNumber)) throw new StaffActionError(400, "bad_account", "the account number is 1 to 12 digits");
+  if (note.length < 3) throw new StaffActionError("note_required", "say why the payment belongs to this account");
+  if (!ACCOUNT_NUMBER_FORMAT.test(input.accountNumber)) throw new StaffActionError("bad_account", "the account number is 1 to 12 digits");
 
   await db.$transaction(async (tx) => {
     const [item] = await tx.$queryRaw<LockedItem[]>`
@@ -114,16 +114,16 @@ export async function assignSuspenseItem(db: Db, context: ActionContext, input: 
         p.account_number, a.number AS assigned_number
       FROM suspense_item i JOIN inbound_payment p ON p.id = i.payment_id LEFT JOIN subscriber_account a ON a.id = i.account_id
       WHERE i.id = ${input.itemId} FOR UPDATE OF i, p`;
-    if (!item) throw new StaffActionError(404, "suspense_not_found", `no suspense item ${input.itemId}`);
-    if (item.status !== "open") throw new StaffActionError(409, "already_assigned", `suspense item ${input.itemId} is already assigned to account ${item.assigned_number}`);
+    if (!item) throw new StaffActionError("suspense_not_found", `no suspense item ${input.itemId}`);
+    if (item.status !== "open") throw new StaffActionError("already_assigned", `suspense item ${input.itemId} is already assigned to account ${item.assigned_number}`);
     // Only money that reached the suspense account can leave it; crediting takes seconds after intake.
     if (item.payment_status !== "credited") {
-      throw new StaffActionError(409, "not_credited_yet", `payment ${item.payment_id} is ${item.payment_status}, not yet credited to suspense: try again in a moment`);
+      throw new StaffActionError("not_credited_yet", `payment ${item.payment_id} is ${item.payment_status}, not yet credited to suspense: try again in a moment`);
     }
     const [account] = await tx.$queryRaw<{ id: number; status: string; ledger_account_id: number }[]>`
       SELECT id, status::text AS status, ledger_account_id FROM subscriber_account WHERE number = ${input.accountNumber} FOR UPDATE`;
-    if (!account) throw new StaffActionError(404, "account_not_found", `no account ${input.accountNumber}`);
-    if (account.status !== "active") throw new StaffActionError(409, "account_not_active", `account ${input.accountNumber} is ${account.status}: assign to an active account`);
+    if (!account) throw new StaffActionError("account_not_found", `no account ${input.accountNumber}`);
+    if (account.status !== "active") throw new StaffActionError("account_not_active", `account ${input.accountNumber} is ${account.status}: assign to an active account`);
 
     const postingId = await post(prismaTransactionClient(tx), {
       kind: "suspense-assignment",

@@ -22,10 +22,10 @@ export async function approveTransfer(db: Db, context: ActionContext, input: { t
     const payment = (await lockPayment(sql, request.payment_id))!;
     requireCreditedTo(payment, request.from_account_id);
     if (request.amount_kopecks > payment.leftKopecks) {
-      throw new StaffActionError(409, "amount_exceeds_payment", `${rubles(request.amount_kopecks)} asked; ${figuresText(payment)}: only ${rubles(payment.leftKopecks > 0n ? payment.leftKopecks : 0n)} is left; reject this request`);
+      throw new StaffActionError("amount_exceeds_payment", `${rubles(request.amount_kopecks)} asked; ${figuresText(payment)}: only ${rubles(payment.leftKopecks > 0n ? payment.leftKopecks : 0n)} is left; reject this request`);
     }
     const { from, to } = await lockAccounts(sql, request.from_account_id, request.to_account_id);
-    if (to.status !== "active") throw new StaffActionError(409, "account_not_active", `account ${to.number} is ${to.status} now: money can only move to an active account`);
+    if (to.status !== "active") throw new StaffActionError("account_not_active", `account ${to.number} is ${to.status} now: money can only move to an active account`);
     requireBalance(from, request.amount_kopecks, allowNegative);
     const postingId = await postMovement(sql, context, {
       kind: "transfer",

@@ -52,15 +52,15 @@ export function checkEvidence(upload: EvidenceUpload, index = 0): CheckedEvidenc
   const where = `evidence ${index + 1} (${upload.fileName})`;
   const declared = upload.contentType.trim().toLowerCase();
   if (!(EVIDENCE_TYPES as readonly string[]).includes(declared)) {
-    throw new StaffActionError(400, "evidence_type", `${where}: ${upload.contentType} is not accepted; send a receipt or screenshot as PNG, JPEG or PDF`);
+    throw new StaffActionError("evidence_type", `${where}: ${upload.contentType} is not accepted; send a receipt or screenshot as PNG, JPEG or PDF`);
   }
-  if (upload.content.length === 0) throw new StaffActionError(400, "evidence_empty", `${where} is empty`);
+  if (upload.content.length === 0) throw new StaffActionError("evidence_empty", `${where} is empty`);
   if (upload.content.length > EVIDENCE_MAX_BYTES) {
-    throw new StaffActionError(400, "evidence_too_large", `${where} is ${upload.content.length} bytes; at most ${EVIDENCE_MAX_BYTES} (5 MB) per file`);
+    throw new StaffActionError("evidence_too_large", `${where} is ${upload.content.length} bytes; at most ${EVIDENCE_MAX_BYTES} (5 MB) per file`);
   }
   const sniffed = sniffEvidenceType(upload.content);
-  if (sniffed === undefined) throw new StaffActionError(400, "evidence_type", `${where} is not a PNG, JPEG or PDF file (its content says otherwise)`);
-  if (sniffed !== declared) throw new StaffActionError(400, "evidence_type", `${where} is declared ${declared} but its content is ${sniffed}`);
+  if (sniffed === undefined) throw new StaffActionError("evidence_type", `${where} is not a PNG, JPEG or PDF file (its content says otherwise)`);
+  if (sniffed !== declared) throw new StaffActionError("evidence_type", `${where} is declared ${declared} but its content is ${sniffed}`);
   return {
     fileName: cleanFileName(upload.fileName),
     contentType: sniffed,
@@ -72,8 +72,8 @@ export function checkEvidence(upload: EvidenceUpload, index = 0): CheckedEvidenc
 
 /** Checks a request's files: at least one (the handbook asks for the receipt), at most EVIDENCE_MAX_FILES. */
 export function checkEvidenceFiles(uploads: EvidenceUpload[]): CheckedEvidence[] {
-  if (uploads.length === 0) throw new StaffActionError(400, "evidence_required", "attach the payer's receipt or a screenshot showing the account, date and sum");
-  if (uploads.length > EVIDENCE_MAX_FILES) throw new StaffActionError(400, "evidence_too_many", `at most ${EVIDENCE_MAX_FILES} files per request`);
+  if (uploads.length === 0) throw new StaffActionError("evidence_required", "attach the payer's receipt or a screenshot showing the account, date and sum");
+  if (uploads.length > EVIDENCE_MAX_FILES) throw new StaffActionError("evidence_too_many", `at most ${EVIDENCE_MAX_FILES} files per request`);
   return uploads.map((upload, index) => checkEvidence(upload, index));
 }
 

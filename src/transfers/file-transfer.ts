@@ -25,22 +25,21 @@ export interface FileTransferInput {
 export async function fileTransfer(db: Db, context: ActionContext, input: FileTransferInput): Promise<TransferView> {
   const staffId = requirePerson(context.actor);
   const reason = requireWords(input.reason, "reason", "say why the money moves: what the payer's receipt shows");
-  if (input.amountKopecks <= 0n) throw new StaffActionError(400, "bad_amount", "the amount must be greater than zero");
+  if (input.amountKopecks <= 0n) throw new StaffActionError("bad_amount", "the amount must be greater than zero");
   const evidence = checkEvidenceFiles(input.evidence);
   const found = await resolvePayment(db, input.payment);
   const to = await db.subscriberAccount.findUnique({ where: { number: input.toAccountNumber } });
-  if (!to) throw new StaffActionError(404, "account_not_found", `no account ${input.toAccountNumber}`);
-  if (to.status !== "active") throw new StaffActionError(409, "account_not_active", `account ${to.number} is ${to.status}: money can only move to an active account`);
+  if (!to) throw new StaffActionError("account_not_found", `no account ${input.toAccountNumber}`);
+  if (to.status !== "active") throw new StaffActionError("account_not_active", `account ${to.number} is ${to.status}: money can only move to an active account`);
 
   const id = await db.$transaction(async (tx) => {
     const payment = await lockPayment(prismaTransactionClient(tx), found.id);
-    if (!payment) throw new StaffActionError(404, "payment_not_found", `no payment ${found.id}`);
+    if (!payment) throw new StaffActionError("payment_not_found", `no payment ${found.id}`);
     const fromAccountId = requireCreditedTo(payment);
-    if (fromAccountId === to.id) throw new StaffActionError(409, "same_account", `payment ${payment.id} is already on account ${to.number}`);
+    if (fromAccountId === to.id) throw new StaffActionError("same_account", `payment ${payment.id} is already on account ${to.number}`);
     const available = payment.leftKopecks - payment.pendingKopecks;
     if (input.amountKopecks > available) {
       throw new StaffActionError(
-        409,
         "amount_exceeds_payment",
         `${rubles(input.amountKopecks)} asked; ${figuresText(payment)}, ${rubles(payment.pendingKopecks)} asked by open requests: at most ${rubles(available > 0n ? available : 0n)} can be asked`,
       );

@@ -117,10 +117,10 @@ export async function findPayments(db: Db, lookup: PaymentLookup): Promise<Payme
 /** The one payment a lookup names: 404 when none, 409 listing the candidates when a receipt matches several. */
 export async function resolvePayment(db: Db, lookup: PaymentLookup): Promise<PaymentFigures> {
   const found = await findPayments(db, lookup);
-  if (found.length === 0) throw new StaffActionError(404, "payment_not_found", `no payment ${describeLookup(lookup)}`);
+  if (found.length === 0) throw new StaffActionError("payment_not_found", `no payment ${describeLookup(lookup)}`);
   if (found.length > 1) {
     const candidates = found.map((payment) => `${payment.id} (${payment.channel} ${payment.externalId})`).join(", ");
-    throw new StaffActionError(409, "payment_ambiguous", `${found.length} payments match ${describeLookup(lookup)}: ${candidates}; name one by its id`);
+    throw new StaffActionError("payment_ambiguous", `${found.length} payments match ${describeLookup(lookup)}: ${candidates}; name one by its id`);
   }
   return found[0]!;
 }
@@ -151,24 +151,24 @@ export function describeLookup(lookup: PaymentLookup): string {
 export function lookupFromFields(fields: { paymentId?: string; channel?: string; externalId?: string; account?: string; date?: string; amount?: string }): PaymentLookup {
   const ways = [fields.paymentId !== undefined, fields.channel !== undefined || fields.externalId !== undefined, fields.account !== undefined || fields.date !== undefined || fields.amount !== undefined];
   if (ways.filter(Boolean).length !== 1) {
-    throw new StaffActionError(400, "bad_lookup", "name the payment one way: paymentId; or channel and externalId; or account, date (YYYY-MM-DD) and amount");
+    throw new StaffActionError("bad_lookup", "name the payment one way: paymentId; or channel and externalId; or account, date (YYYY-MM-DD) and amount");
   }
   if (fields.paymentId !== undefined) {
     if (!/^[1-9][0-9]{0,18}$/.test(fields.paymentId) || BigInt(fields.paymentId) > MAX_BIG_ID) {
-      throw new StaffActionError(400, "bad_lookup", `paymentId must be an id from 1 to ${MAX_BIG_ID}`);
+      throw new StaffActionError("bad_lookup", `paymentId must be an id from 1 to ${MAX_BIG_ID}`);
     }
     return { kind: "id", paymentId: BigInt(fields.paymentId) };
   }
   if (fields.channel !== undefined || fields.externalId !== undefined) {
-    if (!fields.channel || !fields.externalId) throw new StaffActionError(400, "bad_lookup", "name both the channel (osmp:qiwi, cashier…) and the externalId");
+    if (!fields.channel || !fields.externalId) throw new StaffActionError("bad_lookup", "name both the channel (osmp:qiwi, cashier…) and the externalId");
     return { kind: "external", channel: fields.channel, externalId: fields.externalId };
   }
   const { account, date, amount } = fields;
-  if (!account || !/^[0-9]{1,12}$/.test(account)) throw new StaffActionError(400, "bad_lookup", "account must be 1 to 12 digits");
+  if (!account || !/^[0-9]{1,12}$/.test(account)) throw new StaffActionError("bad_lookup", "account must be 1 to 12 digits");
   if (!date || !isDay(date)) {
-    throw new StaffActionError(400, "bad_lookup", "date must be a day, YYYY-MM-DD");
+    throw new StaffActionError("bad_lookup", "date must be a day, YYYY-MM-DD");
   }
   const parsed = parseRubles(amount);
-  if (!parsed.ok) throw new StaffActionError(400, "bad_lookup", `amount: ${parsed.reason} (write it like "500.00")`);
+  if (!parsed.ok) throw new StaffActionError("bad_lookup", `amount: ${parsed.reason} (write it like "500.00")`);
   return { kind: "receipt", accountNumber: account, date, amountKopecks: parsed.kopecks };
 }

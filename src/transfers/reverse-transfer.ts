@@ -18,8 +18,8 @@ export async function reverseTransfer(db: Db, context: ActionContext, input: { t
   await db.$transaction(async (tx) => {
     const sql = prismaTransactionClient(tx);
     const request = await lockRequest(sql, input.transferId);
-    if (request.status === "reversed") throw new StaffActionError(409, "already_reversed", `transfer ${request.id} is already reversed`);
-    if (request.status !== "approved" || request.posting_id === null) throw new StaffActionError(409, "not_approved", `transfer request ${request.id} is ${request.status}: only an approved transfer can be reversed`);
+    if (request.status === "reversed") throw new StaffActionError("already_reversed", `transfer ${request.id} is already reversed`);
+    if (request.status !== "approved" || request.posting_id === null) throw new StaffActionError("not_approved", `transfer request ${request.id} is ${request.status}: only an approved transfer can be reversed`);
     // Same lock order as approval: request, payment, accounts.
     await lockPayment(sql, request.payment_id);
     const { from, to } = await lockAccounts(sql, request.from_account_id, request.to_account_id);

@@ -28,14 +28,14 @@ export async function lockRequest(sql: SqlClient, transferId: number): Promise<L
     [transferId],
   );
   const row = rows[0];
-  if (!row) throw new StaffActionError(404, "transfer_not_found", `no transfer request ${transferId}`);
+  if (!row) throw new StaffActionError("transfer_not_found", `no transfer request ${transferId}`);
   return { ...row, payment_id: BigInt(row.payment_id), amount_kopecks: BigInt(row.amount_kopecks), posting_id: row.posting_id === null ? null : BigInt(row.posting_id) };
 }
 
 /** A pending request its maker does not decide. */
 export function requireUndecided(request: LockedRequest, checkerId: number): void {
-  if (request.status !== "pending") throw new StaffActionError(409, "already_decided", `transfer request ${request.id} is already ${request.status}`);
-  if (request.maker_id === checkerId) throw new StaffActionError(403, "maker_cannot_decide", `you filed transfer request ${request.id}: another supervisor or admin decides on it`);
+  if (request.status !== "pending") throw new StaffActionError("already_decided", `transfer request ${request.id} is already ${request.status}`);
+  if (request.maker_id === checkerId) throw new StaffActionError("maker_cannot_decide", `you filed transfer request ${request.id}: another supervisor or admin decides on it`);
 }
 
 export interface LockedAccount {
@@ -62,7 +62,6 @@ export function requireBalance(account: LockedAccount, amountKopecks: bigint, al
   const after = account.balance_kopecks - amountKopecks;
   if (after < 0n && !allowNegative) {
     throw new StaffActionError(
-      409,
       "insufficient_balance",
       `account ${account.number} has ${rubles(account.balance_kopecks)}: taking ${rubles(amountKopecks)} leaves it ${rubles(-after)} short; send allowNegative: true to let its balance go below zero`,
     );

@@ -13,13 +13,13 @@ export const requirePerson = (actor: Actor): number => requireStaff(actor, "tran
 /** A supervisor or admin (a person); a cashier files but never decides. */
 export function requireChecker(actor: Actor): number {
   const staffId = requirePerson(actor);
-  if (!hasRole(actor, "supervisor")) throw new StaffActionError(403, "supervisor_required", "only a supervisor or an admin decides on transfers");
+  if (!hasRole(actor, "supervisor")) throw new StaffActionError("supervisor_required", "only a supervisor or an admin decides on transfers");
   return staffId;
 }
 
-export function requireWords(text: string, field: string, what: string): string {
+export function requireWords(text: string, field: "reason" | "note", what: string): string {
   const trimmed = text.trim();
-  if (trimmed.length < 3) throw new StaffActionError(400, `${field}_required`, what);
+  if (trimmed.length < 3) throw new StaffActionError(`${field}_required`, what);
   return trimmed;
 }
 
@@ -33,10 +33,10 @@ export function figuresText(payment: PaymentFigures): string {
 /** The payment must be money on the "from" account: credited to a subscriber account. */
 export function requireCreditedTo(payment: PaymentFigures, fromAccountId?: number): number {
   if (payment.status !== "credited" || payment.accountId === null) {
-    throw new StaffActionError(409, "payment_not_credited", `payment ${payment.id} is ${payment.status}${payment.accountId === null ? " and credited to no account" : ""}: only money credited to an account can be transferred`);
+    throw new StaffActionError("payment_not_credited", `payment ${payment.id} is ${payment.status}${payment.accountId === null ? " and credited to no account" : ""}: only money credited to an account can be transferred`);
   }
   if (fromAccountId !== undefined && payment.accountId !== fromAccountId) {
-    throw new StaffActionError(409, "payment_not_credited", `payment ${payment.id} is no longer credited to the transfer's account`);
+    throw new StaffActionError("payment_not_credited", `payment ${payment.id} is no longer credited to the transfer's account`);
   }
   return payment.accountId;
 }
