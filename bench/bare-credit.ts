@@ -13,7 +13,7 @@ export interface BareCreditResult {
 }
 
 /**
- * Accepted payments with their outbox rows, shaped like the intake's INSERT (src/payments/accept-payment.ts), over
+ * Accepted payments with their outbox rows, shaped like the intake's INSERT (src/payments/record-payment.ts), over
  * the same accounts as the HTTP phases so both meet the same row-lock contention on the balances.
  */
 const INSERT_ACCEPTED_SQL = `

@@ -19,6 +19,8 @@ import { bankHash } from "../adapters/bank-xml/verify.ts";
 import { expectedCardChecksum } from "../adapters/card/verify.ts";
 import { expectedArsenalpaySign } from "../adapters/arsenalpay/verify.ts";
 import { formatRubles, parseRubles } from "../lib/money.ts";
+import { BANK_PROFILES } from "../src/channels/bank-xml.ts";
+import { OSMP_PROFILES } from "../src/channels/osmp.ts";
 import { expectedSignature } from "../adapters/qiwi-bill/verify.ts";
 import { expectedSkey, expectedStatusSignature } from "../adapters/sms3116/verify.ts";
 import { expectedLmiHash, expectedLmiHash2 } from "../adapters/webmoney/verify.ts";
@@ -50,8 +52,6 @@ notes: osmp --basic defaults to env OSMP_<PROFILE>_BASIC_USER/_PASSWORD; bank --
 
 const CHANNELS = ["osmp", "bank", "webmoney", "yoomoney", "qiwi-bill", "sms", "card", "arsenalpay"] as const;
 type ChannelName = (typeof CHANNELS)[number];
-const OSMP_PROFILES = ["qiwi", "office-terminals", "vladik", "epos"] as const;
-const BANK_PROFILES = ["sberbank", "primorye"] as const;
 const QIWI_STATUSES = ["PAID", "REJECTED", "EXPIRED"] as const;
 const SMS_CONFIRMS = ["success", "failure", "none"] as const;
 const CARD_OPERATIONS = ["deposited", "approved", "declinedByTimeout", "reversed", "refunded"] as const;

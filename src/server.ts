@@ -10,7 +10,7 @@ import type { Config } from "./config.ts";
 import type { Db } from "./db.ts";
 import { authenticateApi, requireRole } from "./staff/http-auth.ts";
 import { authRoutes } from "./api/auth-routes.ts";
-import { API_GROUPS, openapiRoute } from "./api/openapi.ts";
+import { ALL_API_GROUPS, openapiRoute } from "./api/openapi.ts";
 import { apiInput } from "./api/api-input.ts";
 import { operationsRoutes } from "./api/operations-routes.ts";
 import { suspenseRoutes } from "./api/suspense-routes.ts";
@@ -67,7 +67,7 @@ export function createApp(deps: AppDeps): express.Express {
   // The API's description (generated from the routes' zod schemas) is public.
   app.get("/api/openapi.json", openapiRoute);
   // Every input is checked (no NUL, no over-long text, the JSON body read within its limit) before a route sees it.
-  app.use("/api", authenticateApi(db, config.adminToken), apiInput({ groups: API_GROUPS }));
+  app.use("/api", authenticateApi(db, config.adminToken), apiInput({ groups: ALL_API_GROUPS }));
   app.use("/api/cashier", cashierRoutes(config, db, deps.intake));
   app.use("/api/staff", requireRole("admin"), staffRoutes(db));
   app.use("/api/audit", requireRole("supervisor"), auditRoutes(db));

@@ -6,7 +6,7 @@ import { AccountField, fieldsRefusal, RublesField } from "../api/request-fields.
 import type { Config } from "../config.ts";
 import type { Db } from "../db.ts";
 import type { IntakeDeps } from "../payments/accept-payment.ts";
-import { cardAcquirerClientOf, cardChannelProfile } from "./channel.ts";
+import { cardAcquirerClientOf, cardChannelProfile } from "../channels/card.ts";
 import { registerCardOrder } from "./register-order.ts";
 
 const { 401: unauthorized, 403: forbidden } = refusals;

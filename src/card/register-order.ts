@@ -6,7 +6,8 @@ import type { Logger } from "../log.ts";
 import { handleCommand, type IntakeDeps } from "../payments/accept-payment.ts";
 import type { ChannelProfile } from "../../adapters/contract/index.ts";
 import { CardAcquirerError, type CardAcquirerClient } from "./acquirer-client.ts";
-import { CARD_SOURCE, INTERNAL_ANSWER } from "./channel.ts";
+import { CARD_SOURCE } from "../channels/card.ts";
+import { INTERNAL_ANSWER } from "../payments/handle-command.ts";
 
 /**
  * Registering a card order: payhub asks the acquirer for an order (register.do) and records it as a PENDING payment

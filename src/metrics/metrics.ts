@@ -6,7 +6,7 @@ import type { QueueCounts } from "../queue/job-state.ts";
 import { INCIDENT_KINDS } from "../payments/intake-incidents.ts";
 import { queueHealth, type HubQueues } from "./queue-health.ts";
 
-/** What intake reports once per provider request (src/payments/accept-payment.ts, its single log point). */
+/** What intake reports once per provider request (src/payments/handle-command.ts, its single log point). */
 export interface IntakeOutcomeEvent {
   channel: string;
   command: string;
