@@ -7,7 +7,8 @@ import type { SqlClient } from "../db.ts";
  * suspense assignment post here.
  *
  * Guards, outermost first: post() refuses an unbalanced or one-legged posting before anything is sent; the database
- * refuses one at commit (the deferred trigger ledger_entry_posting_balanced) and refuses any change to a posting or
+ * refuses one in the statement that inserts it (the per-statement trigger ledger_entry_postings_balanced: a posting's
+ * entries balance within the statement that writes them) and refuses any change to a posting or
  * an entry afterwards (append-only triggers). Every posting gets its billing notification row from a trigger on
  * posting, in the same transaction.
  */
