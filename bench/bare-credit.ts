@@ -1,13 +1,13 @@
 import { performance } from "node:perf_hooks";
 import pg from "pg";
-import { CREDIT_PAYMENT_SQL } from "../src/ledger/credit-statement.ts";
+import { CREDIT_PAYMENTS_SQL } from "../src/ledger/credit-statement.ts";
 import { BENCH_ACCOUNTS, PAY_CHANNEL, PAY_KOPECKS, PAY_SUM, progress } from "./osmp-wire.ts";
 
 export interface BareCreditResult {
   payments: number;
   seconds: number;
   transactionsPerSecond: number;
-  /** Statements that failed or did not credit exactly one payment with two entries and one balance. */
+  /** Payments whose statement failed or did not credit each of them with two entries and its balance. */
   failures: number;
   failureSamples: string[];
 }
@@ -36,10 +36,11 @@ WITH accounts AS (
 SELECT id FROM inserted ORDER BY id`;
 
 /**
- * The bare crediting transaction: CREDIT_PAYMENT_SQL executed directly by `concurrency` clients, each taking the
- * next payment id until none is left. No HTTP, no Redis, no BullMQ, no Prisma: the ceiling crediting can reach.
+ * The bare crediting transaction: CREDIT_PAYMENTS_SQL executed directly by `concurrency` clients, each taking the
+ * next `batch` payment ids until none is left (the worker's group commit with its statements in flight). No HTTP, no
+ * Redis, no BullMQ, no Prisma: the ceiling crediting can reach.
  */
-export async function runBareCredit(databaseUrl: string, payments: number, concurrency: number, firstTxnId: number): Promise<BareCreditResult> {
+export async function runBareCredit(databaseUrl: string, payments: number, concurrency: number, batch: number, firstTxnId: number): Promise<BareCreditResult> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: concurrency });
   try {
     const inserted = await pool.query<{ id: string }>(INSERT_ACCEPTED_SQL, [
@@ -64,8 +65,8 @@ export async function runBareCredit(databaseUrl: string, payments: number, concu
     let credited = 0;
     let failures = 0;
     const failureSamples: string[] = [];
-    const fail = (what: string) => {
-      failures += 1;
+    const fail = (what: string, payments = 1) => {
+      failures += payments;
       if (failureSamples.length < 3) failureSamples.push(what);
     };
     const startedAt = performance.now();
@@ -76,19 +77,21 @@ export async function runBareCredit(databaseUrl: string, payments: number, concu
     try {
       await Promise.all(
         clients.map(async (client) => {
-          for (let index = next++; index < ids.length; index = next++) {
+          for (let start = next; start < ids.length; start = next) {
+            next += batch;
+            const chunk = ids.slice(start, start + batch);
             try {
               // Named, as the hub's worker prepares it: both sides plan the statement once per connection.
-              const { rows } = await client.query<{ claimed: number; entries: number; balances: number }>({
-                name: "credit-payment",
-                text: CREDIT_PAYMENT_SQL,
-                values: [ids[index]],
+              const { rows } = await client.query<{ claimed: string[]; entries: number; balances: number; accounts: number }>({
+                name: "credit-payments",
+                text: CREDIT_PAYMENTS_SQL,
+                values: [chunk],
               });
               const row = rows[0];
-              if (row?.claimed === 1 && row.entries === 2 && row.balances === 1) credited += 1;
-              else fail(`payment ${ids[index]}: ${JSON.stringify(row)}`);
+              if (row?.claimed.length === chunk.length && row.entries === 2 * chunk.length && row.balances === row.accounts) credited += chunk.length;
+              else fail(`payments ${chunk[0]}…: ${JSON.stringify(row)}`, chunk.length);
             } catch (error) {
-              fail(`payment ${ids[index]}: ${error instanceof Error ? error.message : String(error)}`);
+              fail(`payments ${chunk[0]}…: ${error instanceof Error ? error.message : String(error)}`, chunk.length);
             }
           }
         }),

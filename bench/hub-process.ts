@@ -11,6 +11,8 @@ const KEPT_OUTPUT_LINES = 40;
 
 export interface HubProcess {
   baseUrl: string;
+  /** The hub's process id, for its CPU time. */
+  pid: number | undefined;
   /** SIGTERM, then SIGKILL if it has not exited within the grace period. Safe to call more than once. */
   stop(): Promise<void>;
   /** The hub's last output lines, for error messages. */
@@ -54,6 +56,7 @@ export async function startHubProcess(port: number, env: Record<string, string>,
 
   const hub: HubProcess = {
     baseUrl,
+    pid: child.pid,
     stop: () => stopChild(child, exited),
     recentOutput: () => output.join("\n"),
   };

@@ -5,6 +5,7 @@ import pg from "pg";
 import { createDb } from "../src/db.ts";
 import { checkLedger, type LedgerHealth } from "../src/ledger/ledger-accounts.ts";
 import { runBareCredit, type BareCreditResult } from "./bare-credit.ts";
+import { cpuPerPayment, cpuSnapshot, type CpuSnapshot } from "./cpu.ts";
 import { runFloor, type FloorResult } from "./floor.ts";
 import { freePort, startHubProcess, type HubProcess } from "./hub-process.ts";
 import { formatMs, runOpenLoop, type OpenLoopResult } from "./open-loop.ts";
@@ -35,7 +36,9 @@ const WARM_UP_SECONDS = 1;
 const SATURATION_CONNECTIONS = 64;
 const SATURATION_SECONDS = 10;
 const BARE_PAYMENTS = 20_000;
-const BARE_CONCURRENCY = 64;
+/** Phase C runs the worker's statement the way its group commit does: this many statements in flight, each this large. */
+const BARE_CONCURRENCY = 2;
+const BARE_BATCH = 64;
 
 const FLOOR_CLIENTS = 16;
 const FLOOR_SECONDS = 10;
@@ -90,6 +93,7 @@ async function main(): Promise<number> {
   });
   const latencyDrain = await waitForCredits(monitor, "phase A", DRAIN_TIMEOUT_MS.latency);
 
+  const cpuBefore = await cpuSnapshot(hub.pid);
   const saturation = await runSaturation({
     baseUrl: hub.baseUrl,
     connections: SATURATION_CONNECTIONS,
@@ -98,12 +102,14 @@ async function main(): Promise<number> {
   });
   const saturationDrain = await waitForCredits(monitor, "phase B", DRAIN_TIMEOUT_MS.saturation);
   const endToEnd = await endToEndCredits(monitor, saturation);
+  // From phase B's start to its last credit: every payment of it answered and credited (and nothing else ran).
+  const cpu = cpuPerPayment(cpuBefore, await cpuSnapshot(hub.pid), endToEnd.accepted);
 
   // The hub stops before phase C: its sweeper would re-send phase C's outbox rows after SWEEP_AFTER_MS and credit
   // them alongside the measured clients, and its idle processes would still share the two cores.
   await hub.stop();
   progress("hub stopped; phase C runs on its database alone");
-  const bare = await runBareCredit(DATABASE_URL, BARE_PAYMENTS, BARE_CONCURRENCY, TXN_ID_RANGES.bareCredit);
+  const bare = await runBareCredit(DATABASE_URL, BARE_PAYMENTS, BARE_CONCURRENCY, BARE_BATCH, TXN_ID_RANGES.bareCredit);
   const floor = await runFloor(DATABASE_URL, FLOOR_CLIENTS, FLOOR_SECONDS);
 
   const ledger = await verifyLedger(monitor);
@@ -114,7 +120,7 @@ async function main(): Promise<number> {
   if (bare.failures > 0) problems.push(`phase C: ${bare.failures} credit statements failed, e.g.\n    ${bare.failureSamples.join("\n    ")}`);
   if (!ledger.ok) problems.push("the ledger does not balance (see above)");
 
-  printSummary({ latency, latencyDrain, saturation, saturationDrain, endToEnd, bare, floor, ledger });
+  printSummary({ latency, latencyDrain, saturation, saturationDrain, endToEnd, cpu, bare, floor, ledger });
   for (const problem of problems) process.stderr.write(`BROKEN: ${problem}\n`);
   return problems.length > 0 ? 1 : 0;
 }
@@ -255,12 +261,13 @@ interface Summary {
   saturation: SaturationResult;
   saturationDrain: Drain;
   endToEnd: EndToEnd;
+  cpu: CpuSnapshot;
   bare: BareCreditResult;
   floor: FloorResult;
   ledger: LedgerVerdict;
 }
 
-function printSummary({ latency, latencyDrain, saturation, saturationDrain, endToEnd, bare, floor, ledger }: Summary): void {
+function printSummary({ latency, latencyDrain, saturation, saturationDrain, endToEnd, cpu, bare, floor, ledger }: Summary): void {
   const lines: string[] = [];
   const row = (label: string, value: string) => lines.push(`  ${label.padEnd(40)} ${value}`);
   const ratioPercent = (endToEnd.creditsPerSecond / bare.transactionsPerSecond) * 100;
@@ -284,8 +291,9 @@ function printSummary({ latency, latencyDrain, saturation, saturationDrain, endT
   row("credit backlog at end / drained in", `${saturationDrain.backlog} / ${saturationDrain.seconds.toFixed(1)} s`);
   row("phase start to last credit", `${endToEnd.seconds.toFixed(2)} s`);
   row("end-to-end credits", `${endToEnd.creditsPerSecond.toFixed(1)} /s`);
+  row("CPU per payment: hub / PostgreSQL / Redis", `${cpu.hub.toFixed(2)} / ${cpu.postgres.toFixed(2)} / ${cpu.redis.toFixed(2)} ms (load generator ${cpu.bench.toFixed(2)} ms)`);
   lines.push("");
-  lines.push(`Phase C: CREDIT_PAYMENT_SQL over pg, ${BARE_CONCURRENCY} clients, hub stopped`);
+  lines.push(`Phase C: CREDIT_PAYMENTS_SQL over pg, ${BARE_CONCURRENCY} clients, ${BARE_BATCH} payments a statement, hub stopped`);
   row("payments credited", `${bare.payments - bare.failures} of ${bare.payments} in ${bare.seconds.toFixed(2)} s`);
   row("bare transactions", `${bare.transactionsPerSecond.toFixed(1)} tx/s`);
   row("failures", String(bare.failures));

@@ -1,13 +1,18 @@
 import type { SqlPool } from "../db.ts";
-import { creditPaymentQuery, creditResultOf, type CreditCounts, type CreditResult } from "../ledger/credit-statement.ts";
+import { creditPaymentsQuery, creditResultsOf, type CreditCounts, type CreditResult } from "../ledger/credit-statement.ts";
 
 /**
- * Credits one accepted payment, exactly once: the ledger's one-statement credit (claim, posting, balance, outbox row)
- * as a named prepared statement, so PostgreSQL plans the CTE once per connection.
+ * Credits accepted payments, each exactly once: the ledger's one-statement credit (claims, postings, balances, outbox
+ * rows) for all of them, as a named prepared statement, so PostgreSQL plans the CTE once per connection.
  */
+export async function creditPayments(pool: SqlPool, paymentIds: readonly bigint[]): Promise<Map<bigint, CreditResult>> {
+  const { rows } = await pool.query<CreditCounts>(creditPaymentsQuery(paymentIds));
+  return creditResultsOf(paymentIds, rows[0]);
+}
+
+/** Credits one accepted payment: a batch of one. */
 export async function creditPayment(pool: SqlPool, paymentId: bigint): Promise<CreditResult> {
-  const { rows } = await pool.query<CreditCounts>(creditPaymentQuery(paymentId));
-  return creditResultOf(paymentId, rows[0]);
+  return (await creditPayments(pool, [paymentId])).get(paymentId)!;
 }
 
 /** Marks a payment whose crediting failed permanently, for an operator to see and retry. */

@@ -3,7 +3,8 @@ import type { Redis } from "ioredis";
 import type { SqlPool } from "../db.ts";
 import type { Logger } from "../log.ts";
 import { CREDIT_QUEUE, type CreditJobData } from "../queue/names.ts";
-import { creditPayment, MARK_FAILED_SQL } from "./credit-payment.ts";
+import { CreditBatcher } from "./credit-batcher.ts";
+import { MARK_FAILED_SQL } from "./credit-payment.ts";
 
 export interface CreditWorkerOptions {
   prefix: string;
@@ -12,19 +13,23 @@ export interface CreditWorkerOptions {
   onCredited?: (seconds: number) => void;
   /** Every failed attempt; final when no retry follows. */
   onAttemptFailed?: (final: boolean) => void;
+  /** Group commit of credits (src/crediting/credit-batcher.ts): the most payments one statement credits, and how many statements run at once. */
+  batch?: { maxBatch: number; maxInFlight: number };
 }
 
 /**
  * Consumes credit jobs. Every job may arrive more than once (retries, the sweeper, stalled-job recovery): the
- * crediting statement's compare-and-set makes each repeat a no-op. When BullMQ gives up after the last attempt, the
- * payment is marked `failed` with the reason, for an operator to see and retry.
+ * crediting statement's compare-and-set makes each repeat a no-op. The jobs in progress credit their payments
+ * together (group commit, CreditBatcher): one statement and one commit for all that are waiting. When BullMQ gives up
+ * after the last attempt, the payment is marked `failed` with the reason, for an operator to see and retry.
  */
 export function startCreditWorker(pool: SqlPool, connection: Redis, log: Logger, options: CreditWorkerOptions): Worker<CreditJobData> {
+  const batcher = new CreditBatcher(pool, log, options.batch ?? { maxBatch: 64, maxInFlight: 2 });
   const worker = new Worker<CreditJobData>(
     CREDIT_QUEUE,
     async (job: Job<CreditJobData>) => {
       const paymentId = BigInt(job.data.paymentId);
-      const result = await creditPayment(pool, paymentId);
+      const result = await batcher.credit(paymentId);
       // The fast path adds the job right after the payment's commit, so its timestamp stands for the receipt.
       if (result === "credited") options.onCredited?.((Date.now() - (job.data.receivedAt ?? job.timestamp)) / 1000);
       log.info({ paymentId: job.data.paymentId, requestId: job.data.requestId, jobId: job.id, result }, `payment ${result}`);

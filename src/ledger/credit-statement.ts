@@ -2,77 +2,85 @@ import type { SqlClient } from "../db.ts";
 import { counterAccountCodeSql, ledgerCodes } from "./ledger-accounts.ts";
 
 /**
- * A payment's credit, exactly once, in ONE SQL statement (hence one transaction): claim the payment by a
- * compare-and-set of its status, post a balanced posting "payment-credit" (subscriber +sum, the channel's clearing
- * account −sum, or for cash the desk's cash account), raise the cached balance, and mark the outbox row processed. A
- * payment intake recorded in suspense (account_id NULL: an unknown, closed or blocked account a provider could not be
- * refused for) is posted to the suspense ledger account instead, and no subscriber balance changes; an operator
- * assigns it later (src/suspense). Two workers crediting the same payment serialise on the payment row; the loser
- * finds the status already `credited` and changes nothing. The posting's UNIQUE credit_of_payment_id and the deferred
- * zero-sum trigger are the second and third guards.
+ * Credits of accepted payments, each exactly once, in ONE SQL statement (hence one transaction and one commit for
+ * all of them): claim the payments by a compare-and-set of their status, post a balanced posting "payment-credit" for
+ * each (subscriber +sum, the channel's clearing account −sum, or for cash the desk's cash account), raise the cached
+ * balances by each account's total, and mark their outbox rows processed. A payment intake recorded in suspense
+ * (account_id NULL: an unknown, closed or blocked account a provider could not be refused for) is posted to the
+ * suspense ledger account instead, and no subscriber balance changes; an operator assigns it later (src/suspense).
+ *
+ * Concurrency: the payments are claimed in id order (a btree scan of `= ANY` walks the sorted array) and the accounts
+ * locked in id order before their balances move, so two batches never wait on each other in a cycle. Two deliveries of
+ * one payment serialise on its row; the loser finds it `credited` and changes nothing. The posting's UNIQUE
+ * credit_of_payment_id and the per-statement zero-sum trigger are the second and third guards.
  *
  * The one posting the ledger does not write through post() (./post.ts): it runs for every payment, so it is one
- * statement, prepared once per connection (`creditPaymentQuery`); the benchmark executes this same statement directly
- * over `pg` to measure the bare transaction's rate.
+ * statement, prepared once per connection; the credit worker hands it as many payments as are waiting (see
+ * src/crediting/credit-batcher.ts), and a single payment is a batch of one. The benchmark executes it directly over
+ * `pg` to measure the bare transaction's rate.
  */
-export const CREDIT_PAYMENT_SQL = `
+export const CREDIT_PAYMENTS_SQL = `
 WITH claimed AS (
   UPDATE inbound_payment SET status = 'credited', credited_at = now()
-  WHERE id = $1 AND status = 'accepted'
+  WHERE id = ANY($1::bigint[]) AND status = 'accepted'
   RETURNING id, channel, profile, account_id, amount_kopecks
 ), posting AS (
   INSERT INTO posting (kind, credit_of_payment_id, payment_id, memo)
-  SELECT 'payment-credit', c.id, c.id, 'credit of payment ' || c.id || ' via ' || c.channel FROM claimed c
-  RETURNING id
+  SELECT 'payment-credit', c.id, c.id, 'credit of payment ' || c.id || ' via ' || c.channel FROM claimed c ORDER BY c.id
+  RETURNING id, credit_of_payment_id
 ), entries AS (
   INSERT INTO ledger_entry (posting_id, ledger_account_id, amount_kopecks)
   -- The suspense lookup is an InitPlan that COALESCE reaches only for a payment in suspense: none for the others.
   SELECT p.id, COALESCE(s.ledger_account_id, (SELECT id FROM ledger_account WHERE code = '${ledgerCodes.suspense}')), c.amount_kopecks
-    FROM posting p CROSS JOIN claimed c LEFT JOIN subscriber_account s ON s.id = c.account_id
+    FROM posting p JOIN claimed c ON c.id = p.credit_of_payment_id LEFT JOIN subscriber_account s ON s.id = c.account_id
   UNION ALL
   SELECT p.id, l.id, -c.amount_kopecks
-    FROM posting p CROSS JOIN claimed c JOIN ledger_account l ON l.code = ${counterAccountCodeSql("c")}
+    FROM posting p JOIN claimed c ON c.id = p.credit_of_payment_id JOIN ledger_account l ON l.code = ${counterAccountCodeSql("c")}
   RETURNING amount_kopecks
+), locked AS (
+  SELECT s.id FROM subscriber_account s WHERE s.id IN (SELECT account_id FROM claimed) ORDER BY s.id FOR UPDATE
 ), balance AS (
-  UPDATE subscriber_account s SET balance_kopecks = s.balance_kopecks + c.amount_kopecks, updated_at = now()
-  FROM claimed c WHERE s.id = c.account_id
+  UPDATE subscriber_account s SET balance_kopecks = s.balance_kopecks + moved.kopecks, updated_at = now()
+  FROM (SELECT c.account_id, sum(c.amount_kopecks) AS kopecks FROM claimed c JOIN locked ON locked.id = c.account_id GROUP BY c.account_id) AS moved
+  WHERE s.id = moved.account_id
   RETURNING s.id
 ), processed AS (
   UPDATE outbox SET processed_at = now()
-  WHERE topic = 'credit' AND payment_id = $1 AND processed_at IS NULL
+  WHERE topic = 'credit' AND payment_id IN (SELECT id FROM claimed) AND processed_at IS NULL
   RETURNING id
 )
-SELECT (SELECT count(*) FROM claimed)::int AS claimed,
+SELECT ARRAY(SELECT id::text FROM claimed) AS claimed,
        (SELECT count(*) FROM entries)::int AS entries,
        (SELECT count(*) FROM balance)::int AS balances,
-       (SELECT count(*) FROM claimed WHERE account_id IS NULL)::int AS suspense`;
+       (SELECT count(DISTINCT account_id) FROM claimed)::int AS accounts`;
 
-/** What the credit statement answers: how many rows each of its steps wrote. */
+/** What the credit statement answers: the payments it credited, and how many rows its other steps wrote. */
 export interface CreditCounts {
-  claimed: number;
+  claimed: string[];
   entries: number;
   balances: number;
-  suspense: number;
+  /** Distinct subscriber accounts among the claimed payments (those in suspense have none). */
+  accounts: number;
 }
 
 export type CreditResult = "credited" | "already-done";
 
 /** The credit statement as a named prepared statement over pg, so PostgreSQL plans this CTE once per connection. */
-export const creditPaymentQuery = (paymentId: bigint) => ({ name: "credit-payment", text: CREDIT_PAYMENT_SQL, values: [paymentId] });
+export const creditPaymentsQuery = (paymentIds: readonly bigint[]) => ({ name: "credit-payments", text: CREDIT_PAYMENTS_SQL, values: [paymentIds.map(String)] });
 
-/** Reads the statement's answer: credited now, or found credited (or not accepted) already. */
-export function creditResultOf(paymentId: bigint, counts: CreditCounts | undefined): CreditResult {
-  if (!counts || counts.claimed === 0) return "already-done";
+/** Reads the statement's answer: per payment, credited now, or found credited (or not accepted) already. */
+export function creditResultsOf(paymentIds: readonly bigint[], counts: CreditCounts | undefined): Map<bigint, CreditResult> {
+  const claimed = new Set(counts?.claimed ?? []);
   // The zero-sum trigger already refuses a one-legged posting; this names what was wrong if it ever got through.
   // A payment in suspense moves no subscriber balance: its entries are the suspense account's and the clearing's.
-  if (counts.entries !== 2 || counts.balances !== 1 - counts.suspense) {
-    throw new Error(`payment ${paymentId} credited with ${counts.entries} entries and ${counts.balances} balance updates`);
+  if (counts && (counts.entries !== 2 * claimed.size || counts.balances !== counts.accounts)) {
+    throw new Error(`payments ${[...claimed].join(", ")} credited with ${counts.entries} entries and ${counts.balances} balance updates for ${counts.accounts} accounts`);
   }
-  return "credited";
+  return new Map(paymentIds.map((id) => [id, claimed.has(id.toString()) ? "credited" : "already-done"]));
 }
 
 /** Credits a payment inside the caller's transaction (a reversal that outruns the queued credit), same statement. */
 export async function creditInTransaction(sql: SqlClient, paymentId: bigint): Promise<CreditResult> {
-  const { rows } = await sql.query<CreditCounts>(CREDIT_PAYMENT_SQL, [paymentId]);
-  return creditResultOf(paymentId, rows[0]);
+  const { rows } = await sql.query<CreditCounts>(CREDIT_PAYMENTS_SQL, [[paymentId.toString()]]);
+  return creditResultsOf([paymentId], rows[0]).get(paymentId)!;
 }
