@@ -21,9 +21,13 @@ import { createRedis } from "./queue/connection.ts";
 import type { BillingJobData, CreditJobData } from "./queue/names.ts";
 import { InFlight } from "./payments/in-flight.ts";
 import { PaymentIds } from "./payments/payment-ids.ts";
+import { createPaymentRecorder } from "./payments/record-payment.ts";
 import { createApp } from "./server.ts";
 
 const STOP_TIMEOUT_MS = 3000;
+
+/** Statements of pays in flight at once, and the most pays one takes (src/infra/group-commit.ts). */
+const INTAKE_GROUP_COMMIT = { maxBatch: 64, maxInFlight: 4 };
 
 /** QUIT when Redis answers; with Redis gone, QUIT would wait for a reconnection that never comes. */
 async function quitOrDisconnect(redis: Redis): Promise<void> {
@@ -182,7 +186,17 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
         db,
         redis: producer,
         log,
-        intake: { db, pool, dispatchCredit: createDispatcher(queue, log), log, inFlight, paymentIds: new PaymentIds(pool), onOutcome },
+        intake: {
+          db,
+          pool,
+          dispatchCredit: createDispatcher(queue, log),
+          log,
+          inFlight,
+          paymentIds: new PaymentIds(pool),
+          // Group commit at intake: concurrent pays share one statement and its commit, each answered after it.
+          paymentRecorder: createPaymentRecorder(pool, (error, size) => log.warn({ err: error, payments: size }, "a batch of pays failed: recording them one by one"), INTAKE_GROUP_COMMIT),
+          onOutcome,
+        },
         services,
       });
       server = await new Promise<Server>((resolve, reject) => {

@@ -122,6 +122,8 @@ export async function takeCashPayment(
       // The payment's insert joins this transaction; its credit is queued once the transaction commits.
       pool: client as unknown as SqlPool,
       paymentIds: { next: async () => paymentId },
+      // The insert must run on this transaction's connection: never in a shared group commit.
+      paymentRecorder: undefined,
       dispatchCredit: (paymentId, requestId) => toDispatch.push([paymentId, requestId]),
     };
     ({ outcome } = await handleCommand(inTransaction, {

@@ -3,7 +3,7 @@ import { creditPaymentsQuery, creditResultsOf, type CreditCounts, type CreditRes
 
 /**
  * Credits accepted payments, each exactly once: the ledger's one-statement credit (claims, postings, balances, outbox
- * rows) for all of them, as a named prepared statement, so PostgreSQL plans the CTE once per connection.
+ * rows) for all of them in one statement.
  */
 export async function creditPayments(pool: SqlPool, paymentIds: readonly bigint[]): Promise<Map<bigint, CreditResult>> {
   const { rows } = await pool.query<CreditCounts>(creditPaymentsQuery(paymentIds));

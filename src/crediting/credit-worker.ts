@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import type { SqlPool } from "../db.ts";
 import type { Logger } from "../log.ts";
 import { CREDIT_QUEUE, type CreditJobData } from "../queue/names.ts";
-import { CreditBatcher } from "./credit-batcher.ts";
+import { createCreditBatcher } from "./credit-batcher.ts";
 import { MARK_FAILED_SQL } from "./credit-payment.ts";
 
 export interface CreditWorkerOptions {
@@ -20,11 +20,11 @@ export interface CreditWorkerOptions {
 /**
  * Consumes credit jobs. Every job may arrive more than once (retries, the sweeper, stalled-job recovery): the
  * crediting statement's compare-and-set makes each repeat a no-op. The jobs in progress credit their payments
- * together (group commit, CreditBatcher): one statement and one commit for all that are waiting. When BullMQ gives up
+ * together (group commit, src/crediting/credit-batcher.ts): one statement and one commit for all that are waiting. When BullMQ gives up
  * after the last attempt, the payment is marked `failed` with the reason, for an operator to see and retry.
  */
 export function startCreditWorker(pool: SqlPool, connection: Redis, log: Logger, options: CreditWorkerOptions): Worker<CreditJobData> {
-  const batcher = new CreditBatcher(pool, log, options.batch ?? { maxBatch: 64, maxInFlight: 2 });
+  const batcher = createCreditBatcher(pool, log, options.batch ?? { maxBatch: 64, maxInFlight: 2 });
   const worker = new Worker<CreditJobData>(
     CREDIT_QUEUE,
     async (job: Job<CreditJobData>) => {

@@ -15,7 +15,7 @@ import { counterAccountCodeSql, ledgerCodes } from "./ledger-accounts.ts";
  * credit_of_payment_id and the per-statement zero-sum trigger are the second and third guards.
  *
  * The one posting the ledger does not write through post() (./post.ts): it runs for every payment, so it is one
- * statement, prepared once per connection; the credit worker hands it as many payments as are waiting (see
+ * statement; the credit worker hands it as many payments as are waiting (see
  * src/crediting/credit-batcher.ts), and a single payment is a batch of one. The benchmark executes it directly over
  * `pg` to measure the bare transaction's rate.
  */
@@ -65,8 +65,14 @@ export interface CreditCounts {
 
 export type CreditResult = "credited" | "already-done";
 
-/** The credit statement as a named prepared statement over pg, so PostgreSQL plans this CTE once per connection. */
-export const creditPaymentsQuery = (paymentIds: readonly bigint[]) => ({ name: "credit-payments", text: CREDIT_PAYMENTS_SQL, values: [paymentIds.map(String)] });
+/**
+ * The credit statement over pg, planned at each execution (not a named prepared statement): with an array parameter
+ * a cached generic plan may be one chosen on the statistics of a nearly empty table (a fresh or restored database),
+ * which finds the payments through the status index, scanning the whole backlog of accepted payments for each batch.
+ * Planned with the array in hand, it always takes them by primary key; the planning costs far less than one commit,
+ * and a batch shares it.
+ */
+export const creditPaymentsQuery = (paymentIds: readonly bigint[]) => ({ text: CREDIT_PAYMENTS_SQL, values: [paymentIds.map(String)] });
 
 /** Reads the statement's answer: per payment, credited now, or found credited (or not accepted) already. */
 export function creditResultsOf(paymentIds: readonly bigint[], counts: CreditCounts | undefined): Map<bigint, CreditResult> {

@@ -9,7 +9,7 @@ import { incidentFor, recordIncident } from "./intake-incidents.ts";
 import type { IssuedPaymentRule } from "./issued-payments.ts";
 import type { PaymentIds } from "./payment-ids.ts";
 import { loadPaymentState, unrecordedPayment } from "./payment-rows.ts";
-import { recordPayment } from "./record-payment.ts";
+import { recordPayment, type PaymentRecorder } from "./record-payment.ts";
 import { reversePayment } from "./reverse-payment.ts";
 import { close, confirm, stillPending } from "./settle-pending.ts";
 
@@ -24,6 +24,11 @@ export interface IntakeDeps {
   log: Logger;
   inFlight: InFlight;
   paymentIds: Pick<PaymentIds, "next">;
+  /**
+   * Group commit of pays (src/payments/record-payment.ts): concurrent pays share a statement and its commit. Unset:
+   * each pay is its own statement (intake inside a caller's transaction, the cash desk, must never batch).
+   */
+  paymentRecorder?: PaymentRecorder;
   /** Told once per request, at the log point below: the metrics (src/metrics) count outcomes and latency. */
   onOutcome?: (event: { channel: string; command: string; outcome: string; seconds: number }) => void;
   /**

@@ -5,6 +5,7 @@ import { issuedPaymentRule } from "./issued-payments.ts";
 import { findPayment, unrecordedPayment } from "./payment-rows.ts";
 import { refuseOrRepeat, repeatOutcome } from "./repeated-payment.ts";
 import { SUSPENSE_REASONS } from "./suspense-reasons.ts";
+import { GroupCommit, type GroupCommitOptions } from "../infra/group-commit.ts";
 
 /**
  * A pay in one statement, hence one transaction and one round trip: the payment is inserted only if its account
@@ -57,6 +58,77 @@ const INSERT_PAYMENT_SQL = `
   SELECT (SELECT status::text FROM account) AS account_status, (SELECT id FROM inserted) AS id,
     (SELECT reason FROM suspended) AS suspense_reason`;
 
+/**
+ * The same statement for many payments at once (group commit at intake, src/infra/group-commit.ts): one round trip
+ * and one commit for every pay waiting when it starts, each answered after that commit. The parameters are the single
+ * statement's, one array each; the rows are inserted in (channel, external id) order, so two batches holding the same
+ * keys (a provider's concurrent retries) wait on each other in one order only. Payments of a channel that links
+ * autopayments go through the single statement.
+ */
+const INSERT_PAYMENTS_SQL = `
+  WITH input AS (
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
+      $9::bigint[], $10::text[], $11::timestamptz[], $12::jsonb[], $13::text[], $14::text[], $15::text[], $16::boolean[], $17::text[])
+      AS i(id, channel, protocol, profile, external_id, account_number, amount_kopecks, commission_kopecks, payer_amount_kopecks,
+        provider_time, received_at, request, response, request_id, status, unrefusable, suspense_reason)
+  ), matched AS (
+    SELECT i.*, a.id AS found_account_id, a.status::text AS account_status
+    FROM input i LEFT JOIN subscriber_account a ON a.number = i.account_number
+  ), inserted AS (
+    INSERT INTO inbound_payment (id, channel, protocol, profile, external_id, account_number, account_id,
+      amount_kopecks, commission_kopecks, payer_amount_kopecks, provider_time, received_at, request, response, request_id, status)
+    SELECT id, channel, protocol, profile, external_id, account_number,
+      CASE WHEN account_status = 'active' AND suspense_reason IS NULL THEN found_account_id END, amount_kopecks, commission_kopecks,
+      payer_amount_kopecks, provider_time, received_at, request, response, request_id, status::"PaymentStatus"
+    FROM matched WHERE (account_status = 'active' AND suspense_reason IS NULL) OR unrefusable
+    ORDER BY channel, external_id
+    ON CONFLICT (channel, external_id) DO NOTHING
+    RETURNING id, account_id, status
+  ), suspended AS (
+    INSERT INTO suspense_item (payment_id, reason)
+    SELECT inserted.id, COALESCE(m.suspense_reason, CASE m.account_status WHEN 'closed' THEN '${SUSPENSE_REASONS.closed}'
+      WHEN 'blocked' THEN '${SUSPENSE_REASONS.blocked}' ELSE '${SUSPENSE_REASONS.unknown}' END)
+    FROM inserted JOIN matched m ON m.id = inserted.id WHERE inserted.account_id IS NULL
+    RETURNING payment_id, reason
+  ), queued AS (
+    INSERT INTO outbox (topic, payment_id) SELECT 'credit', id FROM inserted WHERE status = 'accepted'
+  )
+  SELECT m.id::text AS payment_id, m.account_status, inserted.id::text AS id, suspended.reason AS suspense_reason
+  FROM matched m LEFT JOIN inserted ON inserted.id = m.id LEFT JOIN suspended ON suspended.payment_id = m.id`;
+
+/** What the intake statement answers of one payment: its account's status, its id when inserted, why it is in suspense. */
+interface InsertedRow {
+  account_status: AccountRow["status"] | null;
+  id: string | null;
+  suspense_reason: string | null;
+}
+
+/** The single statement's parameters of one payment: $1 … $18. */
+type PaymentValues = unknown[];
+
+async function insertOne(pool: IntakeDeps["pool"], values: PaymentValues): Promise<InsertedRow> {
+  const { rows } = await pool.query<InsertedRow>({ name: "intake-insert-payment", text: INSERT_PAYMENT_SQL, values });
+  return rows[0]!;
+}
+
+/** The intake's group commit of payments: each pay waits at most for the statement in flight before its own. */
+export function createPaymentRecorder(pool: IntakeDeps["pool"], onBatchFailed: (error: unknown, size: number) => void, options: GroupCommitOptions): PaymentRecorder {
+  return new GroupCommit<PaymentValues, InsertedRow>(
+    options,
+    async (batch) => {
+      // Column by column: $k of the single statement is the array of every payment's $k.
+      const columns = Array.from({ length: 17 }, (_, column) => batch.map((values) => values[column]));
+      const { rows } = await pool.query<InsertedRow & { payment_id: string }>({ name: "intake-insert-payments", text: INSERT_PAYMENTS_SQL, values: columns });
+      const byId = new Map(rows.map((row) => [row.payment_id, row]));
+      return batch.map((values) => byId.get(String(values[0]))!);
+    },
+    (values) => insertOne(pool, values),
+    onBatchFailed,
+  );
+}
+
+export type PaymentRecorder = Pick<GroupCommit<PaymentValues, InsertedRow>, "submit">;
+
 /** A pay, or the opening of a pending payment (recorded the same way, but not money until confirmed). */
 export async function recordPayment(deps: IntakeDeps, request: IntakeRequest, asked: PayCommand | OpenCommand): Promise<Outcome> {
   const { pool } = deps;
@@ -87,17 +159,14 @@ export async function recordPayment(deps: IntakeDeps, request: IntakeRequest, as
   const pending = command.kind === "open";
   const outcome: Outcome = pending ? { kind: "opened", payment, repeat: false } : { kind: "accepted", payment };
   const answer = request.answer(outcome);
-  const { rows } = await pool.query<{ account_status: AccountRow["status"] | null; id: string | null; suspense_reason: string | null }>({
-    name: "intake-insert-payment",
-    text: INSERT_PAYMENT_SQL,
-    values: [
-      payment.id, channel, protocol, profile, command.externalId, command.accountNumber, command.amountKopecks,
-      command.commissionKopecks, command.payerAmountKopecks ?? null, command.providerTime ?? null, payment.receivedAt,
-      JSON.stringify(command.request), answer.body, request.requestId ?? null, pending ? "pending" : "accepted", unrefusable,
-      suspenseReason ?? null, request.rules?.linksAutopayments === true,
-    ],
-  });
-  const result = rows[0]!;
+  const linksAutopayments = request.rules?.linksAutopayments === true;
+  const values: PaymentValues = [
+    payment.id, channel, protocol, profile, command.externalId, command.accountNumber, command.amountKopecks,
+    command.commissionKopecks, command.payerAmountKopecks ?? null, command.providerTime ?? null, payment.receivedAt,
+    JSON.stringify(command.request), answer.body, request.requestId ?? null, pending ? "pending" : "accepted", unrefusable,
+    suspenseReason ?? null, linksAutopayments,
+  ];
+  const result = deps.paymentRecorder && !linksAutopayments ? await deps.paymentRecorder.submit(values) : await insertOne(pool, values);
   if (result.id !== null) {
     if (result.suspense_reason !== null) {
       deps.log.warn(
