@@ -10,7 +10,10 @@ import { counterAccountCodeSql, ledgerCodes } from "./ledger-accounts.ts";
  * suspense ledger account instead, and no subscriber balance changes; an operator assigns it later (src/suspense).
  *
  * Concurrency: the payments are claimed in id order (a btree scan of `= ANY` walks the sorted array) and the accounts
- * locked in id order before their balances move, so two batches never wait on each other in a cycle. Two deliveries of
+ * locked in id order before their balances move, so two batches never wait on each other in a cycle. The lock is FOR
+ * NO KEY UPDATE, the one the balance UPDATE takes anyway: FOR UPDATE would also block the FOR KEY SHARE locks that
+ * the foreign-key checks of payments being recorded for the same accounts take, and measured with the server and the
+ * worker as separate processes, that stalled intake behind credits (p99 1.3 s at 500 pays/s, 62 ms without it). Two deliveries of
  * one payment serialise on its row; the loser finds it `credited` and changes nothing. The posting's UNIQUE
  * credit_of_payment_id and the per-statement zero-sum trigger are the second and third guards.
  *
@@ -38,7 +41,7 @@ WITH claimed AS (
     FROM posting p JOIN claimed c ON c.id = p.credit_of_payment_id JOIN ledger_account l ON l.code = ${counterAccountCodeSql("c")}
   RETURNING amount_kopecks
 ), locked AS (
-  SELECT s.id FROM subscriber_account s WHERE s.id IN (SELECT account_id FROM claimed) ORDER BY s.id FOR UPDATE
+  SELECT s.id FROM subscriber_account s WHERE s.id IN (SELECT account_id FROM claimed) ORDER BY s.id FOR NO KEY UPDATE
 ), balance AS (
   UPDATE subscriber_account s SET balance_kopecks = s.balance_kopecks + moved.kopecks, updated_at = now()
   FROM (SELECT c.account_id, sum(c.amount_kopecks) AS kopecks FROM claimed c JOIN locked ON locked.id = c.account_id GROUP BY c.account_id) AS moved

@@ -51,7 +51,7 @@ const CLOSE_SQL = `
 
 /** The provider says a pending payment succeeded: it becomes accepted and is credited once, like any pay. */
 export async function confirm(pool: SqlPool, dispatchCredit: DispatchCredit, source: PaymentSource, command: ConfirmCommand, requestId: string | undefined): Promise<Outcome> {
-  const bound = await checkBinding(pool, source.channel, command.reference, command.binding);
+  const bound = await checkBinding(pool, source.channel, command.reference, command.binding, "success");
   if (bound.refusal) return bound.refusal;
   const capture = command.capture;
   const { rows } = await pool.query<TwoPhaseRow>({
@@ -64,9 +64,9 @@ export async function confirm(pool: SqlPool, dispatchCredit: DispatchCredit, sou
   if (found.changed_id !== null) {
     dispatchCredit(BigInt(found.id), requestId);
     const confirmed: Outcome = { kind: "confirmed", payment: { ...paymentViewOf(found), amountKopecks: BigInt(found.changed_amount!) }, repeat: false };
-    // The provider's id was bound by an earlier message (a "pending" report, say), and only that id is signed: this
-    // success may be that earlier message replayed with its status changed. Credited once; an operator confirms it.
-    if (command.binding && !bound.fresh) {
+    // The provider's id was bound by an earlier report of another kind (a "pending" report, say), and only that id is
+    // signed: this success may be that report replayed with its status changed. Credited once; an operator confirms it.
+    if (command.binding && !bound.byThisKind) {
       return { ...confirmed, flag: `success for payment ${found.id} came on the provider's payment ${command.binding.providerReference}, first seen with an earlier report; its status is not signed: confirm with the provider` };
     }
     return confirmed;
@@ -86,7 +86,7 @@ export async function confirm(pool: SqlPool, dispatchCredit: DispatchCredit, sou
 
 /** The provider says a pending payment failed: it closes without money. A payment already confirmed stays money. */
 export async function close(pool: SqlPool, source: PaymentSource, command: CloseCommand): Promise<Outcome> {
-  const bound = await checkBinding(pool, source.channel, command.reference, command.binding);
+  const bound = await checkBinding(pool, source.channel, command.reference, command.binding, "failure");
   if (bound.refusal) return bound.refusal;
   const { rows } = await pool.query<TwoPhaseRow>({
     name: "intake-close",
@@ -114,7 +114,7 @@ async function settledBySomeoneElse(pool: SqlPool, channel: string, reference: s
 
 /** The provider says a payment is still pending: nothing moves; after a success or a failure it is a contradiction. */
 export async function stillPending(pool: SqlPool, source: PaymentSource, command: StillPendingCommand): Promise<Outcome> {
-  const bound = await checkBinding(pool, source.channel, command.reference, command.binding);
+  const bound = await checkBinding(pool, source.channel, command.reference, command.binding, "pending");
   if (bound.refusal) return bound.refusal;
   const row = await findPayment(pool, source.channel, command.reference);
   if (!row) return { kind: "paymentNotFound" };
@@ -124,32 +124,37 @@ export async function stillPending(pool: SqlPool, source: PaymentSource, command
 
 const BIND_SQL = `
   WITH ${TARGET}
-  INSERT INTO provider_binding (channel, provider_reference, payment_id, amount_kopecks)
-  SELECT $1, $3, id, $4 FROM target
+  INSERT INTO provider_binding (channel, provider_reference, payment_id, amount_kopecks, first_report)
+  SELECT $1, $3, id, $4, $5 FROM target
   ON CONFLICT DO NOTHING
   RETURNING id`;
 
 const BINDINGS_SQL = `
-  SELECT b.provider_reference, b.amount_kopecks, p.external_id
+  SELECT b.provider_reference, b.amount_kopecks, b.first_report, p.external_id
   FROM provider_binding b JOIN inbound_payment p ON p.id = b.payment_id
   WHERE b.channel = $1 AND (b.provider_reference = $3 OR (p.channel = $1 AND p.external_id = $2))`;
 
+type ReportKind = "success" | "failure" | "pending";
+
 /**
- * Binds the provider's signed id of a payment to the payment it first names, with the amount it first reports; a
- * refusal when this message pairs it with another payment or amount, or names a payment bound to another provider
- * id. No refusal: go on (`fresh`: bound by this message; else bound before to the same pair, or no such payment for
- * the caller to report).
+ * Binds the provider's signed id of a payment to the payment it first names, with the amount and the kind of report it
+ * first comes with; a refusal when this message pairs it with another payment or amount, or names a payment bound to
+ * another provider id. No refusal: go on (`byThisKind`: bound by this message or by an earlier report of the same
+ * kind, such as a copy of this one arriving at the same moment; else bound by a report of another kind, or no such
+ * payment for the caller to report).
  * The insert and the read are two statements: a binding committed by a concurrent message after the insert's
  * snapshot is seen by the read.
  */
-async function checkBinding(pool: SqlPool, channel: string, reference: string, binding: ProviderBinding | undefined): Promise<{ refusal?: Outcome; fresh: boolean }> {
-  if (!binding) return { fresh: false };
-  const values = [channel, reference, binding.providerReference, binding.amountKopecks];
+async function checkBinding(pool: SqlPool, channel: string, reference: string, binding: ProviderBinding | undefined, report: ReportKind): Promise<{ refusal?: Outcome; byThisKind: boolean }> {
+  if (!binding) return { byThisKind: false };
+  const values = [channel, reference, binding.providerReference, binding.amountKopecks, report];
   const inserted = await pool.query({ name: "intake-bind-provider-reference", text: BIND_SQL, values });
-  if (inserted.rows.length > 0) return { fresh: true };
-  const { rows } = await pool.query<{ provider_reference: string; amount_kopecks: string; external_id: string }>({ name: "intake-provider-bindings", text: BINDINGS_SQL, values: values.slice(0, 3) });
+  if (inserted.rows.length > 0) return { byThisKind: true };
+  const { rows } = await pool.query<{ provider_reference: string; amount_kopecks: string; first_report: string | null; external_id: string }>({ name: "intake-provider-bindings", text: BINDINGS_SQL, values: values.slice(0, 3) });
   const problems: string[] = [];
+  let byThisKind = false;
   for (const row of rows) {
+    if (row.provider_reference === binding.providerReference && row.external_id === reference && row.first_report === report) byThisKind = true;
     if (row.provider_reference === binding.providerReference && row.external_id !== reference) {
       problems.push(`the provider's payment ${binding.providerReference} belongs to payment ${row.external_id}, not ${reference}`);
     } else if (row.provider_reference !== binding.providerReference) {
@@ -158,8 +163,8 @@ async function checkBinding(pool: SqlPool, channel: string, reference: string, b
       problems.push(`the provider's payment ${binding.providerReference} first reported ${row.amount_kopecks} kopecks, now ${binding.amountKopecks}`);
     }
   }
-  if (problems.length === 0) return { fresh: false };
+  if (problems.length === 0) return { byThisKind };
   const target = await findPayment(pool, channel, reference);
-  if (!target) return { refusal: { kind: "paymentNotFound" }, fresh: false };
-  return { refusal: { kind: "operationRefused", payment: paymentViewOf(target), reason: problems.join("; ") }, fresh: false };
+  if (!target) return { refusal: { kind: "paymentNotFound" }, byThisKind: false };
+  return { refusal: { kind: "operationRefused", payment: paymentViewOf(target), reason: problems.join("; ") }, byThisKind: false };
 }

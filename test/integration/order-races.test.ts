@@ -326,6 +326,27 @@ describe("order races on a hub with its worker and card poller", () => {
       expect(await openIncidents(hub, "sms3116", smsid)).toEqual([]);
     });
 
+    it("when a copy of the SMS aggregator's success has bound its payment_id but not yet confirmed (the moment two copies race), then the other copy confirms it, credited once, nothing flagged; after a pending report it would be flagged", async () => {
+      const [account, other] = [await newAccount(hub), await newAccount(hub)];
+      const [smsid, afterPending] = [fresh("sms-race"), fresh("sms-race")];
+      await smsIncoming(hub, smsid, `aliance ${account} 300`);
+      await smsIncoming(hub, afterPending, `aliance ${other} 300`);
+      // What the first copy's binding leaves behind before its confirm runs: the id bound by a success, the payment pending.
+      const bind = async (id: string, report: string) => {
+        const payment = await paymentOf(hub, "sms3116", id);
+        await hub.hub.db.$executeRaw`INSERT INTO provider_binding (channel, provider_reference, payment_id, amount_kopecks, first_report)
+          VALUES ('sms3116', ${`agg-${id}`}, ${payment.id}, 30900, ${report})`;
+      };
+      await bind(smsid, "success");
+      await bind(afterPending, "pending");
+      expect(await smsStatus(hub, smsStatusBody(smsid, "success", 30900))).toEqual({ result: "ok" });
+      expect(await smsStatus(hub, smsStatusBody(afterPending, "success", 30900))).toEqual({ result: "ok" });
+      await waitUntilAllCredited(hub);
+      expect([await creditsOf(hub, "sms3116", smsid), await creditsOf(hub, "sms3116", afterPending)]).toEqual([1, 1]);
+      expect(await openIncidents(hub, "sms3116", smsid)).toEqual([]);
+      expect((await openIncidents(hub, "sms3116", afterPending)).map((incident) => incident.kind)).toEqual(["to-confirm"]);
+    });
+
     it("when ArsenalPay's payment completing a hold arrives five times at once, then each is answered OK, it is credited once, and nothing is flagged", async () => {
       const account = await newAccount(hub);
       const rrn = fresh("ap-hold");
