@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
-import pg from "pg";
-import { CREDIT_PAYMENTS_SQL } from "../src/ledger/credit-statement.ts";
+import { createPool } from "../src/db.ts";
+import { creditPaymentsQuery } from "../src/ledger/credit-statement.ts";
 import { BENCH_ACCOUNTS, PAY_CHANNEL, PAY_KOPECKS, PAY_SUM, progress } from "./osmp-wire.ts";
 
 export interface BareCreditResult {
@@ -36,12 +36,13 @@ WITH accounts AS (
 SELECT id FROM inserted ORDER BY id`;
 
 /**
- * The bare crediting transaction: CREDIT_PAYMENTS_SQL executed directly by `concurrency` clients, each taking the
+ * The bare crediting transaction: the credit statement (src/ledger/credit-statement.ts) executed directly by `concurrency` clients, each taking the
  * next `batch` payment ids until none is left (the worker's group commit with its statements in flight). No HTTP, no
  * Redis, no BullMQ, no Prisma: the ceiling crediting can reach.
  */
 export async function runBareCredit(databaseUrl: string, payments: number, concurrency: number, batch: number, firstTxnId: number): Promise<BareCreditResult> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: concurrency });
+  // The worker's pool: generic plans (src/db.ts createPool).
+  const pool = createPool(databaseUrl, concurrency, undefined, true);
   try {
     const inserted = await pool.query<{ id: string }>(INSERT_ACCEPTED_SQL, [
       payments,
@@ -82,11 +83,7 @@ export async function runBareCredit(databaseUrl: string, payments: number, concu
             const chunk = ids.slice(start, start + batch);
             try {
               // Named, as the hub's worker prepares it: both sides plan the statement once per connection.
-              const { rows } = await client.query<{ claimed: string[]; entries: number; balances: number; accounts: number }>({
-                name: "credit-payments",
-                text: CREDIT_PAYMENTS_SQL,
-                values: [chunk],
-              });
+              const { rows } = await client.query<{ claimed: string[]; entries: number; balances: number; accounts: number }>(creditPaymentsQuery(chunk));
               const row = rows[0];
               if (row?.claimed.length === chunk.length && row.entries === 2 * chunk.length && row.balances === row.accounts) credited += chunk.length;
               else fail(`payments ${chunk[0]}…: ${JSON.stringify(row)}`, chunk.length);

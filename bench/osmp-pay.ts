@@ -293,7 +293,7 @@ function printSummary({ latency, latencyDrain, saturation, saturationDrain, endT
   row("end-to-end credits", `${endToEnd.creditsPerSecond.toFixed(1)} /s`);
   row("CPU per payment: hub / PostgreSQL / Redis", `${cpu.hub.toFixed(2)} / ${cpu.postgres.toFixed(2)} / ${cpu.redis.toFixed(2)} ms (load generator ${cpu.bench.toFixed(2)} ms)`);
   lines.push("");
-  lines.push(`Phase C: CREDIT_PAYMENTS_SQL over pg, ${BARE_CONCURRENCY} clients, ${BARE_BATCH} payments a statement, hub stopped`);
+  lines.push(`Phase C: the credit statement over pg, ${BARE_CONCURRENCY} clients, ${BARE_BATCH} payments a statement, hub stopped`);
   row("payments credited", `${bare.payments - bare.failures} of ${bare.payments} in ${bare.seconds.toFixed(2)} s`);
   row("bare transactions", `${bare.transactionsPerSecond.toFixed(1)} tx/s`);
   row("failures", String(bare.failures));

@@ -41,8 +41,14 @@ export function createDatabase(databaseUrl: string, poolSize = 20, onIdleError?:
   return { db: new PrismaClient({ adapter: new PrismaPg(pool) }), pool };
 }
 
-export function createPool(databaseUrl: string, poolSize: number, onIdleError?: (error: Error) => void): SqlPool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+/**
+ * `genericPlans`: the connections plan each named statement once and reuse that plan. PostgreSQL's default re-plans a
+ * statement with its actual parameters on every execution when it estimates that cheaper, which it does for the
+ * credit statement (an array of ids of unknown length): 0.5 ms of planning for a statement that executes in 0.6 ms.
+ * Only for a pool whose statements are all keyed by ids, whose generic plans are index lookups (the credit worker's).
+ */
+export function createPool(databaseUrl: string, poolSize: number, onIdleError?: (error: Error) => void, genericPlans = false): SqlPool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, ...(genericPlans ? { options: "-c plan_cache_mode=force_generic_plan" } : {}) });
   // An idle connection that PostgreSQL drops (restart, failover) must not crash the process: the pool replaces it.
   pool.on("error", (error) => onIdleError?.(error));
   return pool;

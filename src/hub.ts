@@ -147,8 +147,9 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
       const workerRedis = createRedis(urls.redisUrl, "worker");
       workerRedis.on("error", (error) => log.warn({ err: error.message }, "redis worker connection error"));
       stops.push({ name: "worker redis", stop: () => quitOrDisconnect(workerRedis) });
-      // The worker has a pool of its own, so a flood of provider requests cannot starve crediting (nor the reverse).
-      const workerPool = createPool(urls.databaseUrl, Math.min(config.credit.concurrency, 16), onIdleError);
+      // The worker has a pool of its own, so a flood of provider requests cannot starve crediting (nor the reverse);
+      // its statements (the credit statement, marking a payment failed) run on generic plans (see createPool).
+      const workerPool = createPool(urls.databaseUrl, Math.min(config.credit.concurrency, 16), onIdleError, true);
       stops.push({ name: "worker database pool", stop: () => workerPool.end() });
       worker = startCreditWorker(workerPool, workerRedis, log, {
         prefix: config.queuePrefix,

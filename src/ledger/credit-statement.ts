@@ -48,8 +48,10 @@ WITH claimed AS (
   WHERE s.id = moved.account_id
   RETURNING s.id
 ), processed AS (
-  UPDATE outbox SET processed_at = now()
-  WHERE topic = 'credit' AND payment_id IN (SELECT id FROM claimed) AND processed_at IS NULL
+  -- Found by the unique (topic, payment_id) index alone: a filter on processed_at IS NULL lets the planner walk the
+  -- processed_at index through every unprocessed row instead, which is the whole backlog when the worker is behind.
+  UPDATE outbox SET processed_at = COALESCE(processed_at, now())
+  WHERE topic = 'credit' AND payment_id IN (SELECT id FROM claimed)
   RETURNING id
 )
 SELECT ARRAY(SELECT id::text FROM claimed) AS claimed,
@@ -75,7 +77,8 @@ export type CreditResult = "credited" | "already-done";
  * Planned with the array in hand, it always takes them by primary key; the planning costs far less than one commit,
  * and a batch shares it.
  */
-export const creditPaymentsQuery = (paymentIds: readonly bigint[]) => ({ text: CREDIT_PAYMENTS_SQL, values: [paymentIds.map(String)] });
+/** The credit statement as the worker runs it: named, so each connection parses and plans it once. */
+export const creditPaymentsQuery = (paymentIds: readonly (bigint | string)[]) => ({ name: "credit-payments", text: CREDIT_PAYMENTS_SQL, values: [paymentIds.map(String)] });
 
 /** Reads the statement's answer: per payment, credited now, or found credited (or not accepted) already. */
 export function creditResultsOf(paymentIds: readonly bigint[], counts: CreditCounts | undefined): Map<bigint, CreditResult> {
