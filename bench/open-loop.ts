@@ -2,12 +2,28 @@ import { performance } from "node:perf_hooks";
 import { Pool } from "undici";
 import { accountFor, FORM_HEADERS, isAcceptedAnswer, PAY_PATH, payBody, progress, quantile } from "./osmp-wire.ts";
 
+/** One request of the load: what to send for the i-th request, and whether its answer counts as a success. */
+export interface OpenLoopRequest {
+  build(sequence: number): { path: string; method: "GET" | "POST"; body?: string };
+  accepted(statusCode: number, body: string): boolean;
+}
+
+/** OSMP pays with consecutive txn_ids from firstTxnId, over the bench's accounts. */
+export function osmpPays(firstTxnId: number): OpenLoopRequest {
+  return {
+    build: (sequence) => ({ path: PAY_PATH, method: "POST", body: payBody(firstTxnId + sequence, accountFor(sequence)) }),
+    accepted: isAcceptedAnswer,
+  };
+}
+
 export interface OpenLoopOptions {
   label: string;
   baseUrl: string;
   ratePerSecond: number;
   durationSeconds: number;
-  firstTxnId: number;
+  request: OpenLoopRequest;
+  /** Print a progress line every second (off for short steps that print their own). */
+  quiet?: boolean;
 }
 
 export interface OpenLoopResult {
@@ -60,18 +76,13 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
 
   const send = async (sequence: number, dueAt: number) => {
     try {
-      const { statusCode, body } = await pool.request({
-        path: PAY_PATH,
-        method: "POST",
-        headers: FORM_HEADERS,
-        body: payBody(options.firstTxnId + sequence, accountFor(sequence)),
-      });
+      const { statusCode, body } = await pool.request({ ...options.request.build(sequence), headers: FORM_HEADERS });
       const text = await body.text();
       const answeredAt = performance.now();
       lastAnswerAt = Math.max(lastAnswerAt, answeredAt);
       latencies.push(answeredAt - dueAt);
       answered += 1;
-      if (!isAcceptedAnswer(statusCode, text)) noteError(`HTTP ${statusCode}: ${text.replace(/\s+/g, " ").slice(0, 200)}`);
+      if (!options.request.accepted(statusCode, text)) noteError(`HTTP ${statusCode}: ${text.replace(/\s+/g, " ").slice(0, 200)}`);
     } catch (error) {
       noteError(`no answer: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
@@ -82,6 +93,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   const t0 = performance.now() + 20;
   let next = 0;
   const ticker = setInterval(() => {
+    if (options.quiet) return;
     const windowSorted = latencies.slice(latenciesReportedUpTo).sort((a, b) => a - b);
     latenciesReportedUpTo = latencies.length;
     const elapsed = Math.max(0, (performance.now() - t0) / 1000);

@@ -22,6 +22,10 @@ export const PAY_KOPECKS = 1045;
 export const TXN_ID_RANGES = {
   warmUp: 1_000_000_000,
   latency: 1_100_000_000,
+  /** Phase E's steps, a million apart. */
+  sweep: 1_200_000_000,
+  /** Phase F's checks (a check records nothing; its txn_id only has to be well-formed). */
+  check: 1_900_000_000,
   saturation: 2_000_000_000,
   bareCredit: 3_000_000_000,
   end: 4_000_000_000,
@@ -38,6 +42,11 @@ export function txnDate(date: Date): string {
     `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}` +
     `${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}`
   );
+}
+
+/** A `check` of an account before a pay, as a terminal sends it while the subscriber types the number. */
+export function checkBody(txnId: number, account: string): string {
+  return `command=check&txn_id=${txnId}&account=${account}&sum=${PAY_SUM}`;
 }
 
 export function payBody(txnId: number, account: string, now: Date = new Date()): string {
