@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CHANNELS, type ChannelSettings } from "./channels/index.ts";
 import type { ChannelDefinition } from "./channels/channel.ts";
 import { milliseconds, parseCidr, splitList } from "./env-fields.ts";
+import { readChannelSilence, type ChannelSilence } from "./metrics/channel-silence.ts";
 import type { StaffAuthSettings } from "./staff/sessions.ts";
 
 /**
@@ -77,6 +78,8 @@ const BaseEnv = z.object({
   TRUST_PROXY: trustProxy,
   // GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` when set.
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  // Per channel: how long without a payment in its working hours is alerted (src/metrics/channel-silence.ts).
+  CHANNEL_SILENCE: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default("payhub"),
   CREDIT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
@@ -146,6 +149,8 @@ export interface Config extends ChannelSettings {
   trustProxy: TrustProxy;
   /** When set, GET /metrics (server and worker) answers only this bearer token. */
   metricsToken: string | undefined;
+  /** Per channel id: how long without a payment, in which hours, PayhubChannelSilent tolerates (catalogue defaults, CHANNEL_SILENCE). */
+  channelSilence: ChannelSilence;
   logLevel: string;
   queuePrefix: string;
   credit: { concurrency: number; attempts: number; backoffMs: number };
@@ -229,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { extr
   const problems: string[] = [...productionNeeds];
 
   const channelSettings = Object.fromEntries(channels.map((channel) => [channel.key, channel.environment.read(values, problems)]));
+  const channelSilence = readChannelSilence(values.CHANNEL_SILENCE, channels, problems);
   const billingUrl = values.BILLING_WEBHOOK_URL;
   const billingSecret = values.BILLING_WEBHOOK_SECRET;
   if (billingUrl !== undefined && billingSecret === undefined) problems.push("BILLING_WEBHOOK_SECRET: required when BILLING_WEBHOOK_URL is set (at least 16 characters)");
@@ -251,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { extr
     demoData: values.HUB_DEMO_DATA === undefined ? development : values.HUB_DEMO_DATA === "true",
     trustProxy: values.TRUST_PROXY,
     metricsToken: values.METRICS_TOKEN,
+    channelSilence,
     logLevel: values.LOG_LEVEL,
     queuePrefix: values.QUEUE_PREFIX,
     credit: { concurrency: values.CREDIT_CONCURRENCY, attempts: values.CREDIT_ATTEMPTS, backoffMs: values.CREDIT_BACKOFF_MS },

@@ -56,6 +56,8 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(postgres && redisOk ? 200 : 503).json({ status: postgres && redisOk ? "ready" : "not ready", postgres, redis: redisOk });
   });
 
+  // The server takes the providers' requests: its /metrics says when each channel last sent a payment (PayhubChannelSilent).
+  deps.services.metrics.watchChannelSilence(config.channelSilence);
   app.get("/metrics", metricsRoute(deps.services, config.metricsToken));
 
   // The staff pages: sign-in, the cash desk, Z-reports, administration (src/pages).

@@ -1,11 +1,12 @@
 import type { Router } from "express";
 import { z } from "zod";
+import { formatRubles } from "../../lib/money.ts";
 import { listNotifications, replayFailedNotifications, replayNotification, type NotificationView } from "../billing/operations.ts";
 import type { Db } from "../db.ts";
 import type { HubServices } from "../metrics/metrics.ts";
 import { queueHealth } from "../metrics/queue-health.ts";
 import { actionContext } from "../staff/http-auth.ts";
-import { BigId, defineGroup, groupRouter, IdOut, refusals, reply, TimeOut } from "./api-registry.ts";
+import { BigId, defineGroup, groupRouter, IdOut, refusals, reply, RublesOut, TimeOut } from "./api-registry.ts";
 
 const { 400: badRequest, 401: unauthorized, 403: forbidden, 404: notFound, 409: conflict } = refusals;
 
@@ -34,6 +35,9 @@ const QueuesJson = z.object({
   failedNotifications: z.number().int(),
   failedPayments: z.number().int(),
   openIncidents: z.record(z.string(), z.number().int()).meta({ description: "intake incidents waiting for an operator, by kind (GET /api/incidents lists them)" }),
+  openSuspense: z
+    .object({ items: z.number().int(), amount: RublesOut })
+    .meta({ description: "suspense items waiting to be assigned to an account (GET /api/suspense lists them) and the money they hold" }),
 });
 
 const ReplayJson = z.object({
@@ -106,7 +110,8 @@ export function operationsRoutes(db: Db, services: HubServices): Router {
     },
     replayFailedBilling: async ({ req }) => reply(202, await replayFailedNotifications(db, services.queues.billing, actionContext(req))),
     queues: async () => {
-      return reply(200, { billingEnabled: services.billingEnabled, ...(await queueHealth(db, services.queues)) });
+      const health = await queueHealth(db, services.queues);
+      return reply(200, { billingEnabled: services.billingEnabled, ...health, openSuspense: { items: health.openSuspense.items, amount: formatRubles(health.openSuspense.kopecks) } });
     },
   });
 }

@@ -13,6 +13,8 @@ export const templateChannel = defineChannel({
   // Where its settings are in Config, and its one id: the namespace of its external ids and its clearing account.
   key: "template",
   channelIds: ["template"],
+  // No payment for this long in these hours (Vladivostok) is alerted (CHANNEL_SILENCE overrides it): a new channel: set it from its traffic.
+  silence: "6h@08-23",
   environment: {
     variables: {
       // TEMPLATE_ALLOWED_IPS, _BASIC_USER/_BASIC_PASSWORD, _MIN_SUM/_MAX_SUM, _COMMISSION_PERCENT, as every channel has.

@@ -12,6 +12,8 @@ import { channelProfile, defineChannel, singleSource } from "./channel.ts";
 export const arsenalpayChannel = defineChannel({
   key: "arsenalpay",
   channelIds: ["arsenalpay"],
+  // No payment for this long in these hours (Vladivostok) is alerted (CHANNEL_SILENCE overrides it): card payments on the site, morning to midnight.
+  silence: "2h@07-24",
   environment: {
     variables: {
       ...profileVariables("ARSENALPAY", { minSum: "1.00", maxSum: "100000.00" }),

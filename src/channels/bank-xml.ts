@@ -24,6 +24,8 @@ const prefix = (name: BankProfileName) => envPrefix("BANK", name);
 export const bankXmlChannel = defineChannel({
   key: "bank",
   channelIds: BANK_PROFILES.map(bankChannelId),
+  // No payment for this long in these hours (Vladivostok) is alerted (CHANNEL_SILENCE overrides it): bank registries and online banking, all day.
+  silence: "1h@00-24",
   environment: {
     variables: Object.assign(
       {},

@@ -50,6 +50,8 @@ const ORDER_NUMBER = /^card-[0-9a-f]{24}$/;
 export const cardChannel = defineChannel({
   key: "card",
   channelIds: [CARD_CHANNEL],
+  // No payment for this long in these hours (Vladivostok) is alerted (CHANNEL_SILENCE overrides it): card payments on the site, morning to midnight.
+  silence: "2h@07-24",
   environment: {
     variables: {
       // Callbacks on GET /webhooks/card, orders registered by POST /api/card/orders.

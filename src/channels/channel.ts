@@ -26,6 +26,12 @@ export interface ChannelDefinition<Key extends string = string, Settings = any, 
   clearingAccounts?: false;
   /** The channel's slice of the environment: its variables, and its settings read from them. */
   environment: ChannelEnvironment<Settings>;
+  /**
+   * How long each of its ids may send no payment, during its working hours (Vladivostok), before PayhubChannelSilent
+   * warns: CHANNEL_SILENCE's syntax, `<duration>@HH-HH` ("1h@00-24", "6h@08-23") or `off`; CHANNEL_SILENCE overrides it.
+   * Unset: the channel is not watched.
+   */
+  silence?: string;
   /** The provider's endpoints: mounted by webhooks/ on the hub's HTTP server. */
   routes?(settings: Settings, env: HubEnvironment): ChannelRoute[];
   /**

@@ -18,6 +18,8 @@ const prefix = (name: OsmpProfileName) => envPrefix("OSMP", name);
 export const osmpChannel = defineChannel({
   key: "osmp",
   channelIds: OSMP_PROFILES.map(osmpChannelId),
+  // No payment for this long in these hours (Vladivostok) is alerted (CHANNEL_SILENCE overrides it): terminals take cash day and night.
+  silence: "1h@00-24",
   environment: {
     variables: Object.assign(
       {},

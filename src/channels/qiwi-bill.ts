@@ -11,6 +11,8 @@ import { QIWI_SOURCE_NETWORKS } from "./osmp.ts";
 export const qiwiBillChannel = defineChannel({
   key: "qiwiBill",
   channelIds: [QIWI_BILL_CHANNEL],
+  // No payment for this long in these hours (Vladivostok) is alerted (CHANNEL_SILENCE overrides it): few payments, in the daytime.
+  silence: "6h@08-23",
   environment: {
     variables: {
       ...profileVariables("QIWI_BILL", { allowedIps: QIWI_SOURCE_NETWORKS, minSum: "1.00", maxSum: "100000.00" }),

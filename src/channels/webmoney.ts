@@ -9,6 +9,8 @@ import { channelProfile, defineChannel, singleSource } from "./channel.ts";
 export const webmoneyChannel = defineChannel({
   key: "webmoney",
   channelIds: [WEBMONEY_CHANNEL],
+  // No payment for this long in these hours (Vladivostok) is alerted (CHANNEL_SILENCE overrides it): few payments, in the daytime.
+  silence: "6h@08-23",
   environment: {
     variables: {
       ...profileVariables("WEBMONEY", { minSum: "1.00", maxSum: "100000.00" }),

@@ -7,6 +7,8 @@ import { channelProfile, defineChannel, singleSource } from "./channel.ts";
 export const yoomoneyChannel = defineChannel({
   key: "yoomoney",
   channelIds: ["yoomoney"],
+  // No payment for this long in these hours (Vladivostok) is alerted (CHANNEL_SILENCE overrides it): few payments, in the daytime.
+  silence: "6h@08-23",
   environment: {
     variables: {
       ...profileVariables("YOOMONEY", { minSum: "1.00", maxSum: "100000.00" }),

@@ -4,6 +4,7 @@ import { secretsEqual } from "../../adapters/contract/index.ts";
 import type { Db } from "../db.ts";
 import type { QueueCounts } from "../queue/job-state.ts";
 import { INCIDENT_KINDS } from "../payments/intake-incidents.ts";
+import { workingPeriod, type ChannelSilence } from "./channel-silence.ts";
 import { queueHealth, type HubQueues } from "./queue-health.ts";
 
 /** What intake reports once per provider request (src/payments/handle-command.ts, its single log point). */
@@ -12,7 +13,12 @@ export interface IntakeOutcomeEvent {
   command: string;
   outcome: string;
   seconds: number;
+  /** The outcome repeats an earlier one (a provider's retry of an open or a confirm). */
+  repeat?: boolean;
 }
+
+/** A payment reached payhub on the channel: a pay accepted, or a pending payment confirmed for the first time. */
+const isNewPayment = (event: IntakeOutcomeEvent) => event.outcome === "accepted" || (event.outcome === "confirmed" && event.repeat !== true);
 
 const QUEUE_STATES = ["waiting", "active", "delayed", "failed"] as const satisfies readonly (keyof QueueCounts)[];
 
@@ -74,18 +80,74 @@ export class HubMetrics {
     ["kind"],
   );
 
-  constructor() {
+  private readonly suspenseOpen = this.gauge("payhub_suspense_open", "Suspense items waiting for an operator to assign them to an account");
+  private readonly suspenseOpenKopecks = this.gauge("payhub_suspense_open_kopecks", "Money held by the open suspense items, in kopecks");
+
+  private readonly channelLastPayment = this.gauge(
+    "payhub_channel_last_payment_timestamp_seconds",
+    "Unix time of the last payment this process took on the channel (a pay accepted, a pending payment confirmed); the process's start time until one comes. Take the max by channel across processes",
+    ["channel"],
+  );
+  private readonly channelSilenceThreshold = this.gauge(
+    "payhub_channel_silence_threshold_seconds",
+    "How long the channel may send no payment during its working hours before PayhubChannelSilent fires (CHANNEL_SILENCE)",
+    ["channel"],
+  );
+  private readonly channelWorkingHours = this.gauge(
+    "payhub_channel_working_hours",
+    "1 when the current Vladivostok time is inside the channel's working hours (CHANNEL_SILENCE), 0 otherwise",
+    ["channel"],
+  );
+  private readonly channelWorkingPeriodStart = this.gauge(
+    "payhub_channel_working_period_start_timestamp_seconds",
+    "Unix time the channel's current working hours began (its next ones when outside them; 0 when it works all day): silence counts from it",
+    ["channel"],
+  );
+  /** Unix time (seconds) of the last new payment per channel id, as intake reported them to this process. */
+  private readonly lastPaymentAt = new Map<string, number>();
+  private silence: ChannelSilence = {};
+  private readonly now: () => Date;
+  private readonly startedAt: number;
+
+  /** `channelSilence`: the channels whose silence /metrics exports (config.channelSilence); `now`: the clock, for tests. */
+  constructor(options: { channelSilence?: ChannelSilence; now?: () => Date } = {}) {
     collectDefaultMetrics({ register: this.registry, prefix: "payhub_" });
+    this.now = options.now ?? (() => new Date());
+    this.startedAt = this.now().getTime() / 1000;
+    if (options.channelSilence) this.watchChannelSilence(options.channelSilence);
+  }
+
+  /**
+   * Exports the silence gauges of these channels (replacing any watched before). Until a channel's first payment its
+   * last-payment time is this process's start, so a process that just started is not reported for the time before it.
+   */
+  watchChannelSilence(rules: ChannelSilence): void {
+    for (const gauge of [this.channelLastPayment, this.channelSilenceThreshold, this.channelWorkingHours, this.channelWorkingPeriodStart]) gauge.reset();
+    this.silence = rules;
+    for (const [channel, rule] of Object.entries(rules)) this.channelSilenceThreshold.set({ channel }, rule.thresholdSeconds);
   }
 
   /** Intake's hook: one call per provider request. */
   readonly onIntakeOutcome = (event: IntakeOutcomeEvent): void => {
     this.intakeRequests.inc({ channel: event.channel, command: event.command, outcome: event.outcome });
     this.intakeDuration.observe({ channel: event.channel, command: event.command }, event.seconds);
+    if (isNewPayment(event)) this.lastPaymentAt.set(event.channel, this.now().getTime() / 1000);
   };
+
+  /** The silence gauges as of now: the last payments, and whether each channel is inside its working hours. */
+  private renderSilence(): void {
+    const now = this.now();
+    for (const [channel, rule] of Object.entries(this.silence)) {
+      this.channelLastPayment.set({ channel }, this.lastPaymentAt.get(channel) ?? this.startedAt);
+      const period = workingPeriod(rule.hours, now);
+      this.channelWorkingHours.set({ channel }, period.inside ? 1 : 0);
+      this.channelWorkingPeriodStart.set({ channel }, period.startSeconds);
+    }
+  }
 
   /** Reads the gauges' values (queue depth, backlog), then renders the registry in the text exposition format. */
   async render(db: Db, queues: HubQueues): Promise<string> {
+    this.renderSilence();
     const health = await queueHealth(db, queues).catch(() => undefined);
     if (health) {
       for (const [queue, counts] of Object.entries(health.queues)) {
@@ -101,6 +163,8 @@ export class HubMetrics {
       this.paymentsFailed.set(health.failedPayments);
       // Every kind is exported, 0 when none is open, so an alert can say "above 0" without a missing series.
       for (const kind of new Set([...Object.values(INCIDENT_KINDS), ...Object.keys(health.openIncidents)])) this.incidentsOpen.set({ kind }, health.openIncidents[kind] ?? 0);
+      this.suspenseOpen.set(health.openSuspense.items);
+      this.suspenseOpenKopecks.set(Number(health.openSuspense.kopecks));
     }
     return this.registry.metrics();
   }

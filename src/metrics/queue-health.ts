@@ -22,6 +22,8 @@ export interface QueueHealth {
   failedPayments: number;
   /** Intake incidents waiting for an operator, by kind (money a provider said moved that payhub did not take as sent). */
   openIncidents: Record<string, number>;
+  /** Suspense items waiting to be assigned to an account: how many, and the money they hold. */
+  openSuspense: { items: number; kopecks: bigint };
 }
 
 const orNull = <T>(promise: Promise<T>): Promise<T | null> => promise.catch(() => null);
@@ -30,7 +32,7 @@ export async function queueHealth(db: Db, queues: HubQueues): Promise<QueueHealt
   const [credit, billing, [figures]] = await Promise.all([
     orNull(queueCounts(queues.credit)),
     orNull(queueCounts(queues.billing)),
-    db.$queryRaw<{ outbox: number; unsent: number; oldest: number | null; failed_notifications: number; failed_payments: number; incidents: Record<string, number> }[]>`
+    db.$queryRaw<{ outbox: number; unsent: number; oldest: number | null; failed_notifications: number; failed_payments: number; incidents: Record<string, number>; suspense_items: number; suspense_kopecks: bigint }[]>`
       SELECT (SELECT count(*) FROM outbox WHERE topic = 'credit' AND processed_at IS NULL)::int AS outbox,
              (SELECT count(*) FROM billing_notification WHERE sent_at IS NULL AND failed_at IS NULL)::int AS unsent,
              (SELECT extract(epoch FROM now() - min(created_at))::float8 FROM billing_notification
@@ -38,7 +40,10 @@ export async function queueHealth(db: Db, queues: HubQueues): Promise<QueueHealt
              (SELECT count(*) FROM billing_notification WHERE failed_at IS NOT NULL AND sent_at IS NULL)::int AS failed_notifications,
              (SELECT count(*) FROM inbound_payment WHERE status = 'failed')::int AS failed_payments,
              (SELECT COALESCE(json_object_agg(kind, open), '{}'::json) FROM (
-               SELECT kind, count(*)::int AS open FROM intake_incident WHERE resolved_at IS NULL GROUP BY kind) AS open_incidents) AS incidents`,
+               SELECT kind, count(*)::int AS open FROM intake_incident WHERE resolved_at IS NULL GROUP BY kind) AS open_incidents) AS incidents,
+             suspense.items AS suspense_items, suspense.kopecks AS suspense_kopecks
+        FROM (SELECT count(*)::int AS items, COALESCE(sum(p.amount_kopecks), 0)::bigint AS kopecks
+                FROM suspense_item s JOIN inbound_payment p ON p.id = s.payment_id WHERE s.status = 'open') AS suspense`,
   ]);
   return {
     queues: { credit, billing },
@@ -48,5 +53,6 @@ export async function queueHealth(db: Db, queues: HubQueues): Promise<QueueHealt
     failedNotifications: figures!.failed_notifications,
     failedPayments: figures!.failed_payments,
     openIncidents: figures!.incidents,
+    openSuspense: { items: figures!.suspense_items, kopecks: BigInt(figures!.suspense_kopecks) },
   };
 }

@@ -2,7 +2,7 @@ import express, { type Request, type Response, type Router } from "express";
 import { queueHealth } from "../metrics/queue-health.ts";
 import type { QueueCounts } from "../queue/job-state.ts";
 import { age, sendConsole } from "./console-common.ts";
-import { html, notice, officeTime } from "./html.ts";
+import { html, money, notice, officeTime } from "./html.ts";
 import type { PageDeps } from "./respond.ts";
 
 const alarm = (count: number) => (count > 0 ? html`<strong class="cancelled">${count}</strong>` : html`${count}`);
@@ -34,8 +34,9 @@ async function renderHealth({ db, services }: PageDeps, req: Request, res: Respo
       ${figure("billing-failed", "Уведомления биллингу со сбоем", alarm(health.failedNotifications))}
       ${figure("credit-failed", "Зачисления со сбоем", alarm(health.failedPayments))}
       ${figure("incidents", "Открытые инциденты приёма", alarm(Object.values(health.openIncidents).reduce((sum, count) => sum + count, 0)))}
+      ${figure("suspense", "Невыясненные платежи (suspense)", health.openSuspense.items > 0 ? html`${health.openSuspense.items} на ${money(health.openSuspense.kopecks)}` : "0")}
     </table>
-    <p><a href="/console/failed">Сбои и повтор</a> · <a href="/console/incidents">Инциденты приёма</a></p>`;
+    <p><a href="/console/failed">Сбои и повтор</a> · <a href="/console/incidents">Инциденты приёма</a> · <a href="/console/suspense">Невыясненные платежи</a></p>`;
   sendConsole(res, 200, req.actor!, "health", "Операторская: очереди", body);
 }
 

@@ -30,7 +30,7 @@ export interface IntakeDeps {
    */
   paymentRecorder?: PaymentRecorder;
   /** Told once per request, at the log point below: the metrics (src/metrics) count outcomes and latency. */
-  onOutcome?: (event: { channel: string; command: string; outcome: string; seconds: number }) => void;
+  onOutcome?: (event: { channel: string; command: string; outcome: string; seconds: number; repeat?: boolean }) => void;
   /**
    * Asks a provider's own API about a payment and settles it from the answer (the card acquirer's status API): what a
    * ReconcileCommand runs. Unset: such a command is a temporary failure, and the provider repeats.
@@ -115,7 +115,13 @@ export async function handleCommand(deps: IntakeDeps, request: IntakeRequest): P
     },
     `${request.command.kind} ${outcome.kind}`,
   );
-  deps.onOutcome?.({ channel: request.source.channel, command: request.command.kind, outcome: outcome.kind, seconds: (performance.now() - started) / 1000 });
+  deps.onOutcome?.({
+    channel: request.source.channel,
+    command: request.command.kind,
+    outcome: outcome.kind,
+    seconds: (performance.now() - started) / 1000,
+    repeat: "repeat" in outcome ? outcome.repeat : undefined,
+  });
   return { outcome, reply };
 }
 
