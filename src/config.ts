@@ -1,7 +1,9 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { CHANNELS, type ChannelSettings } from "./channels/index.ts";
 import type { ChannelDefinition } from "./channels/channel.ts";
 import { milliseconds, parseCidr, splitList } from "./env-fields.ts";
+import type { RedisAddress, RedisTarget } from "./queue/connection.ts";
 import { readChannelSilence, type ChannelSilence } from "./metrics/channel-silence.ts";
 import type { StaffAuthSettings } from "./staff/sessions.ts";
 
@@ -63,6 +65,29 @@ const trustProxy = z
     return entries;
   });
 
+/** One sentinel of REDIS_SENTINELS: a host name, an IPv4 address or a bracketed IPv6 address, and a port. */
+function parseSentinel(entry: string): RedisAddress | undefined {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):([0-9]{1,5})$/.exec(entry);
+  if (!match) return undefined;
+  const host = match[1] ?? match[2]!;
+  const port = Number(match[3]);
+  if (port < 1 || port > 65535 || (match[1] !== undefined && isIP(host) !== 6)) return undefined;
+  return { host, port };
+}
+
+const sentinelList = z.string().transform((text, ctx): RedisAddress[] => {
+  const entries = splitList(text);
+  const wrong = entries.filter((entry) => parseSentinel(entry) === undefined);
+  if (wrong.length > 0 || entries.length === 0) {
+    ctx.addIssue({
+      code: "custom",
+      message: `${wrong.map((entry) => `"${entry}"`).join(", ") || "an empty list"}: write the sentinels as host:port, comma-separated (10.0.0.1:26379,10.0.0.2:26379; IPv6 as [fd00::1]:26379)`,
+    });
+    return z.NEVER;
+  }
+  return entries.map((entry) => parseSentinel(entry)!);
+});
+
 const BaseEnv = z.object({
   // Unset: resolved by resolveEnvironment (production when DATABASE_URL is set, development otherwise).
   NODE_ENV: z.enum(["development", "production", "test"]).optional(),
@@ -72,6 +97,15 @@ const BaseEnv = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   DATABASE_URL: z.string().url().optional(),
   REDIS_URL: z.string().url().optional(),
+  // Redis through Sentinel instead of REDIS_URL: the sentinels (host:port, comma-separated) and the master group name.
+  REDIS_SENTINELS: sentinelList.optional(),
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, "must be the master group name the sentinels monitor (letters, digits, . _ -), e.g. mymaster")
+    .optional(),
+  // The Redis servers' password (a URL's own wins) and the sentinels' own.
+  REDIS_PASSWORD: z.string().optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
   DATA_DIR: z.string().default(".data"),
   HUB_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   HUB_DEMO_DATA: z.enum(["true", "false"]).optional(),
@@ -81,7 +115,11 @@ const BaseEnv = z.object({
   // Per channel: how long without a payment in its working hours is alerted (src/metrics/channel-silence.ts).
   CHANNEL_SILENCE: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default("payhub"),
+  // A hash-tagged prefix ({payhub}) keeps each queue's keys in one Redis Cluster slot, as BullMQ needs there.
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^(?:[a-zA-Z0-9_-]+|\{[a-zA-Z0-9_-]+\})$/, "letters, digits, _ and - (payhub), or the same in braces for Redis Cluster ({payhub})")
+    .default("payhub"),
   CREDIT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
   CREDIT_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   CREDIT_BACKOFF_MS: milliseconds(1000),
@@ -141,7 +179,15 @@ export interface Config extends ChannelSettings {
   host: string;
   /** Unset means "find or start a local PostgreSQL" (src/infra/local-services.ts). */
   databaseUrl: string | undefined;
+  /** REDIS_URL as given; unset with REDIS_SENTINELS too means "find or start a local Redis". */
   redisUrl: string | undefined;
+  /**
+   * The configured Redis (REDIS_URL or REDIS_SENTINELS, with REDIS_PASSWORD and REDIS_SENTINEL_PASSWORD) that every
+   * connection of the hub uses; undefined when neither is set (the local Redis, with `redisPassword` if given).
+   */
+  redis: RedisTarget | undefined;
+  /** REDIS_PASSWORD: the Redis servers' password. Never logged. */
+  redisPassword: string | undefined;
   dataDir: string;
   adminToken: string;
   demoData: boolean;
@@ -212,6 +258,23 @@ function productionRequirements(given: Record<string, string | undefined>): stri
 }
 
 /**
+ * The Redis every connection uses: REDIS_URL or the Sentinel group, never both; the passwords go along (they are never
+ * named in a problem). Undefined: neither is set, the local Redis is used.
+ */
+function redisTargetOf(values: z.infer<typeof BaseEnv>, problems: string[]): RedisTarget | undefined {
+  const { REDIS_URL: url, REDIS_SENTINELS: sentinels, REDIS_SENTINEL_NAME: name, REDIS_PASSWORD: password, REDIS_SENTINEL_PASSWORD: sentinelPassword } = values;
+  if (sentinels === undefined) {
+    if (name !== undefined) problems.push("REDIS_SENTINEL_NAME: set only with REDIS_SENTINELS (the sentinels to ask for that master)");
+    if (sentinelPassword !== undefined) problems.push("REDIS_SENTINEL_PASSWORD: set only with REDIS_SENTINELS");
+    return url === undefined ? undefined : { url, password };
+  }
+  if (url !== undefined) problems.push("REDIS_URL and REDIS_SENTINELS: set one or the other (with Sentinel the sentinels name the master; leave REDIS_URL unset)");
+  if (name === undefined) problems.push("REDIS_SENTINEL_NAME: required when REDIS_SENTINELS is set (the master group name the sentinels monitor, e.g. mymaster)");
+  if (url !== undefined || name === undefined) return undefined;
+  return { sentinels, name, password, sentinelPassword };
+}
+
+/**
  * Reads the configuration from the environment. `extraChannels`: channels served beyond the catalogue, for a test that
  * mounts one (the adapters/_template exercise); production serves the catalogue alone.
  */
@@ -238,6 +301,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { extr
   const billingUrl = values.BILLING_WEBHOOK_URL;
   const billingSecret = values.BILLING_WEBHOOK_SECRET;
   if (billingUrl !== undefined && billingSecret === undefined) problems.push("BILLING_WEBHOOK_SECRET: required when BILLING_WEBHOOK_URL is set (at least 16 characters)");
+  const redis = redisTargetOf(values, problems);
   if (problems.length > 0) throw new ConfigError(problems, why);
 
   const development = mode.env !== "production";
@@ -250,6 +314,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { extr
     host: values.HOST,
     databaseUrl: values.DATABASE_URL,
     redisUrl: values.REDIS_URL,
+    redis,
+    redisPassword: values.REDIS_PASSWORD,
     dataDir: values.DATA_DIR,
     // Production refused to start without its own token (productionRequirements).
     adminToken: values.HUB_ADMIN_TOKEN ?? DEVELOPMENT_ADMIN_TOKEN,

@@ -17,7 +17,7 @@ import { HubMetrics, metricsRoute, type HubServices } from "./metrics/metrics.ts
 import { createDatabase, createPool, type Db } from "./db.ts";
 import { ensureLedgerAccounts } from "./ledger/ledger-accounts.ts";
 import type { Logger } from "./log.ts";
-import { createRedis } from "./queue/connection.ts";
+import { createRedis, type RedisTarget } from "./queue/connection.ts";
 import type { BillingJobData, CreditJobData } from "./queue/names.ts";
 import { InFlight } from "./payments/in-flight.ts";
 import { PaymentIds } from "./payments/payment-ids.ts";
@@ -45,7 +45,7 @@ function startBilling(
   config: Config,
   db: Db,
   queue: Queue<BillingJobData>,
-  redisUrl: string,
+  redisTarget: RedisTarget,
   log: Logger,
   metrics: HubMetrics,
   stops: { name: string; stop: () => Promise<unknown> }[],
@@ -55,7 +55,7 @@ function startBilling(
     log.info("billing notifications are off (BILLING_WEBHOOK_URL is not set): postings' notifications wait, unsent");
     return undefined;
   }
-  const redis = createRedis(redisUrl, "worker");
+  const redis = createRedis(redisTarget, "worker");
   redis.on("error", (error) => log.warn({ err: error.message }, "redis billing worker connection error"));
   stops.push({ name: "billing worker redis", stop: () => quitOrDisconnect(redis) });
   const worker = startBillingWorker(db, redis, log, {
@@ -91,10 +91,23 @@ export interface RunningHub {
 }
 
 /**
+ * Where the hub's PostgreSQL and Redis are. Redis: `redis`, a URL or Sentinel settings (src/main.ts passes the
+ * configuration's), or `redisUrl`, a bare URL (the tests' form). A URL without a password takes REDIS_PASSWORD.
+ */
+export type HubConnections = { databaseUrl: string } & ({ redis: RedisTarget | string } | { redisUrl: string });
+
+/** The Redis every connection of the hub goes to: producer, credit worker, billing worker (and BullMQ's duplicates). */
+function hubRedisTarget(config: Config, connections: HubConnections): RedisTarget {
+  const target = "redis" in connections ? connections.redis : connections.redisUrl;
+  return typeof target === "string" ? { url: target, password: config.redisPassword } : target;
+}
+
+/**
  * Wires the hub for its role on a migrated database: the HTTP server (role server), the credit worker and the
  * sweeper, the billing relay and sender (role worker), or both (role all). Used by src/main.ts and by the tests, so both run the same wiring.
  */
-export async function startHub(config: Config, log: Logger, urls: { databaseUrl: string; redisUrl: string }): Promise<RunningHub> {
+export async function startHub(config: Config, log: Logger, urls: HubConnections): Promise<RunningHub> {
+  const redisTarget = hubRedisTarget(config, urls);
   const stops: { name: string; stop: () => Promise<unknown> }[] = [];
   const stop = async () => {
     for (const { name, stop: stopOne } of stops.splice(0).reverse()) {
@@ -129,13 +142,16 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
       }
     }
 
-    const producer = createRedis(urls.redisUrl, "producer");
+    const producer = createRedis(redisTarget, "producer");
     producer.on("error", (error) => log.warn({ err: error.message }, "redis producer connection error"));
     await producer.connect();
     stops.push({ name: "redis", stop: () => quitOrDisconnect(producer) });
     const queue = createCreditQueue(producer, { prefix: config.queuePrefix, ...config.credit });
     stops.push({ name: "credit queue", stop: () => queue.close() });
     const billingQueue = createBillingQueue(producer, { prefix: config.queuePrefix, attempts: config.billing.attempts, backoffMs: config.billing.backoffMs });
+    // The queues repeat their connection's errors, which the producer's listener logs already; unheard, BullMQ would
+    // print each to stderr (every reconnection attempt of a Redis restart or a Sentinel failover).
+    for (const each of [queue, billingQueue]) each.on("error", (error) => log.debug({ err: error.message, queue: each.name }, "queue connection error"));
     stops.push({ name: "billing queue", stop: () => billingQueue.close() });
     const metrics = new HubMetrics();
     const onOutcome = metrics.onIntakeOutcome;
@@ -144,7 +160,7 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
     let worker: Worker<CreditJobData> | undefined;
     let billingWorker: Worker<BillingJobData> | undefined;
     if (config.role !== "server") {
-      const workerRedis = createRedis(urls.redisUrl, "worker");
+      const workerRedis = createRedis(redisTarget, "worker");
       workerRedis.on("error", (error) => log.warn({ err: error.message }, "redis worker connection error"));
       stops.push({ name: "worker redis", stop: () => quitOrDisconnect(workerRedis) });
       // The worker has a pool of its own, so a flood of provider requests cannot starve crediting (nor the reverse);
@@ -171,7 +187,7 @@ export async function startHub(config: Config, log: Logger, urls: { databaseUrl:
         if (running) stops.push({ name: channel.worker!.name, stop: running.stop });
       }
       log.info({ concurrency: config.credit.concurrency }, "credit worker and sweeper started");
-      billingWorker = startBilling(config, db, billingQueue, urls.redisUrl, log, metrics, stops);
+      billingWorker = startBilling(config, db, billingQueue, redisTarget, log, metrics, stops);
     }
 
     let server: Server | undefined;

@@ -12,14 +12,15 @@ async function main(config: Config, log: Logger): Promise<void> {
   const services: LocalService[] = [];
   const postgres = config.databaseUrl ? { url: config.databaseUrl } : await findOrStartPostgres(config.dataDir, log);
   services.push(postgres);
-  const redis = config.redisUrl ? { url: config.redisUrl } : await findOrStartRedis(config.dataDir, log);
-  services.push(redis);
+  // The configured Redis (REDIS_URL, or the master REDIS_SENTINELS name), else the local one found or started.
+  const localRedis = config.redis ? undefined : await findOrStartRedis(config.dataDir, log);
+  if (localRedis) services.push(localRedis);
 
   if (await ensureDatabase(postgres.url)) log.info("database created");
   await migrateDatabase(postgres.url);
   log.info("migrations applied");
 
-  const hub = await startHub(config, log, { databaseUrl: postgres.url, redisUrl: redis.url });
+  const hub = await startHub(config, log, { databaseUrl: postgres.url, redis: config.redis ?? localRedis!.url });
   if (hub.port !== undefined) log.info({ port: hub.port, role: config.role }, `payhub listening on http://${config.host}:${hub.port}`);
   else log.info({ role: config.role }, "payhub worker running");
 

@@ -12,6 +12,7 @@ export interface TestHub {
   config: Config;
   databaseName: string;
   databaseUrl: string;
+  /** The hub's Redis URL; empty for a hub on a Sentinel group (REDIS_SENTINELS), whose Redis is `config.redis`. */
   redisUrl: string;
   /** Stops the hub, drops its database and deletes its queue's Redis keys. */
   stop(): Promise<void>;
@@ -40,14 +41,16 @@ export function uniqueName(prefix: string): string {
 /**
  * A whole hub (server, worker and sweeper unless HUB_ROLE says otherwise) on its own database and queue prefix. An
  * empty value in `env` means unset, as in an env file: NODE_ENV "" leaves the rules to DATABASE_URL, and
- * DATABASE_URL "" runs the hub as on local defaults (it still uses its own database). `log` receives its log lines.
+ * DATABASE_URL "" runs the hub as on local defaults (it still uses its own database). With REDIS_SENTINELS in `env`
+ * the hub asks those sentinels for its master and REDIS_URL stays unset. `log` receives its log lines.
  */
 export async function startTestHub(env: Record<string, string> = {}, log?: Logger): Promise<TestHub> {
   const databaseName = uniqueName("payhub_t");
   const databaseUrl = await createDatabaseFromTemplate(databaseName);
-  const redisUrl = env.REDIS_URL || REDIS_URL;
+  const sentinel = Boolean(env.REDIS_SENTINELS);
+  const redisUrl = sentinel ? "" : env.REDIS_URL || REDIS_URL;
   const config = loadConfig(testEnvironment({ DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: uniqueName("t"), ...env }));
-  const hub = await startHub(config, log ?? createLogger(config.logLevel), { databaseUrl, redisUrl });
+  const hub = await startHub(config, log ?? createLogger(config.logLevel), sentinel ? { databaseUrl, redis: config.redis! } : { databaseUrl, redisUrl });
   return {
     url: `http://127.0.0.1:${hub.port}`,
     hub,
@@ -57,7 +60,8 @@ export async function startTestHub(env: Record<string, string> = {}, log?: Logge
     redisUrl,
     stop: async () => {
       await hub.stop();
-      await deleteQueueKeys(redisUrl, config.queuePrefix);
+      // A Sentinel group is the test's own: its keys go with its processes.
+      if (!sentinel) await deleteQueueKeys(redisUrl, config.queuePrefix);
       await dropDatabase(databaseName);
     },
   };
