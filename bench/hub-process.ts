@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
+import { freePort } from "../src/infra/local-services.ts";
 import path from "node:path";
 import { progress } from "./osmp-wire.ts";
 
@@ -19,16 +19,6 @@ export interface HubProcess {
   recentOutput(): string;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts the hub the way users do (`node --import tsx src/main.ts` from the project root), forwarding its output

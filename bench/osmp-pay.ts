@@ -7,7 +7,8 @@ import { checkLedger, type LedgerHealth } from "../src/ledger/ledger-accounts.ts
 import { runBareCredit, type BareCreditResult } from "./bare-credit.ts";
 import { cpuPerPayment, cpuSnapshot, type CpuSnapshot } from "./cpu.ts";
 import { runFloor, type FloorResult } from "./floor.ts";
-import { freePort, startHubProcess, type HubProcess } from "./hub-process.ts";
+import { freePort } from "../src/infra/local-services.ts";
+import { startHubProcess, type HubProcess } from "./hub-process.ts";
 import { formatMs, osmpPays, runOpenLoop, type OpenLoopRequest, type OpenLoopResult } from "./open-loop.ts";
 import { checkBody, isAcceptedAnswer, PAY_CHANNEL, PAY_PATH, progress, TXN_ID_RANGES } from "./osmp-wire.ts";
 import { runSaturation, type SaturationResult } from "./saturation.ts";

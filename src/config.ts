@@ -3,8 +3,8 @@ import { z } from "zod";
 import { CHANNELS, type ChannelSettings } from "./channels/index.ts";
 import type { ChannelDefinition } from "./channels/channel.ts";
 import { milliseconds, parseCidr, splitList } from "./env-fields.ts";
-import type { RedisAddress, RedisTarget } from "./queue/connection.ts";
 import { readChannelSilence, type ChannelSilence } from "./metrics/channel-silence.ts";
+import type { RedisAddress, RedisTarget } from "./queue/connection.ts";
 import type { StaffAuthSettings } from "./staff/sessions.ts";
 
 /**
@@ -115,6 +115,8 @@ const BaseEnv = z.object({
   // Per channel: how long without a payment in its working hours is alerted (src/metrics/channel-silence.ts).
   CHANNEL_SILENCE: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  // Unset: readable lines in development and on a terminal, JSON otherwise (defaultLogFormat in src/log.ts).
+  LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
   // A hash-tagged prefix ({payhub}) keeps each queue's keys in one Redis Cluster slot, as BullMQ needs there.
   QUEUE_PREFIX: z
     .string()
@@ -198,6 +200,8 @@ export interface Config extends ChannelSettings {
   /** Per channel id: how long without a payment, in which hours, PayhubChannelSilent tolerates (catalogue defaults, CHANNEL_SILENCE). */
   channelSilence: ChannelSilence;
   logLevel: string;
+  /** LOG_FORMAT as given; unset, main.ts picks by the rules and the terminal. */
+  logFormat: "json" | "pretty" | undefined;
   queuePrefix: string;
   credit: { concurrency: number; attempts: number; backoffMs: number };
   sweeper: { intervalMs: number; afterMs: number };
@@ -228,7 +232,10 @@ export const DEVELOPMENT_ADMIN_TOKEN = "payhub-development-admin-token";
 
 export class ConfigError extends Error {
   /** `why`: a line after the problems saying why the rules that found them apply. */
-  constructor(public readonly problems: string[], why?: string) {
+  constructor(
+    public readonly problems: string[],
+    public readonly why?: string,
+  ) {
     super(`payhub configuration is invalid:\n${problems.map((line) => `  - ${line}`).join("\n")}\n${why ? `${why}\n` : ""}See .env.example.`);
     this.name = "ConfigError";
   }
@@ -325,6 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { extr
     metricsToken: values.METRICS_TOKEN,
     channelSilence,
     logLevel: values.LOG_LEVEL,
+    logFormat: values.LOG_FORMAT,
     queuePrefix: values.QUEUE_PREFIX,
     credit: { concurrency: values.CREDIT_CONCURRENCY, attempts: values.CREDIT_ATTEMPTS, backoffMs: values.CREDIT_BACKOFF_MS },
     sweeper: { intervalMs: values.SWEEP_INTERVAL_MS, afterMs: values.SWEEP_AFTER_MS },

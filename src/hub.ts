@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
+import http, { type Server } from "node:http";
 import type { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { loadDemoAccountsIfEmpty } from "./accounts/demo-accounts.ts";
@@ -16,6 +16,8 @@ import express from "express";
 import { HubMetrics, metricsRoute, type HubServices } from "./metrics/metrics.ts";
 import { createDatabase, createPool, type Db } from "./db.ts";
 import { ensureLedgerAccounts } from "./ledger/ledger-accounts.ts";
+import { withStartupLock } from "./infra/database.ts";
+import { describeRedis, redisStartupError, StartupError } from "./infra/startup-errors.ts";
 import type { Logger } from "./log.ts";
 import { createRedis, type RedisTarget } from "./queue/connection.ts";
 import type { BillingJobData, CreditJobData } from "./queue/names.ts";
@@ -28,6 +30,33 @@ const STOP_TIMEOUT_MS = 3000;
 
 /** Statements of pays in flight at once, and the most pays one takes (src/infra/group-commit.ts). */
 const INTAKE_GROUP_COMMIT = { maxBatch: 64, maxInFlight: 4 };
+
+/**
+ * Listens on host:port and resolves once bound. Express 5's app.listen calls its callback on an error as well (the
+ * hub then read the address of a server that never bound: "Cannot read properties of null (reading 'port')"), so the
+ * server is made here and its own events decide. A refused bind becomes a StartupError that says what to do.
+ */
+function listen(app: express.Express, port: number, host: string, variable: string): Promise<Server> {
+  return new Promise<Server>((resolve, reject) => {
+    const server = http.createServer(app);
+    server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error, port, host, variable)));
+    server.once("listening", () => resolve(server));
+    server.listen(port, host);
+  });
+}
+
+function listenError(error: NodeJS.ErrnoException, port: number, host: string, variable: string): Error {
+  if (error.code === "EADDRINUSE") {
+    return new StartupError(`port ${port} on ${host} is already in use (EADDRINUSE): stop the process that holds it (ss -ltnp 'sport = :${port}') or set ${variable} to a free port`, error);
+  }
+  if (error.code === "EACCES") {
+    return new StartupError(`not allowed to listen on port ${port} on ${host} (EACCES): use a port above 1023 or set ${variable}`, error);
+  }
+  if (error.code === "EADDRNOTAVAIL") {
+    return new StartupError(`${host} is not an address of this machine (EADDRNOTAVAIL): set HOST to one of its addresses, or 0.0.0.0`, error);
+  }
+  return error;
+}
 
 /** QUIT when Redis answers; with Redis gone, QUIT would wait for a reconnection that never comes. */
 async function quitOrDisconnect(redis: Redis): Promise<void> {
@@ -131,20 +160,30 @@ export async function startHub(config: Config, log: Logger, urls: HubConnections
     const onIdleError = (error: Error) => log.warn({ err: error.message }, "an idle PostgreSQL connection failed; the pool replaces it");
     const { db, pool } = createDatabase(urls.databaseUrl, 20, onIdleError);
     stops.push({ name: "database", stop: () => db.$disconnect().then(() => pool.end()) });
-    await ensureLedgerAccounts(db, clearingChannelIds(config.channels));
-    await ensureOffices(db);
-    if (config.demoData) {
-      const loaded = await loadDemoAccountsIfEmpty(db);
-      if (loaded > 0) log.info({ loaded }, "empty database: demo accounts loaded (100080 among them)");
-      if (config.env !== "production") {
-        const staff = await loadDemoStaffIfEmpty(db, config.staff.demoPassword);
-        if (staff > 0) log.info({ staff: DEMO_STAFF.map((member) => member.login) }, "no staff yet: demo staff created with STAFF_DEMO_PASSWORD (development only)");
+    // Several processes starting together seed one at a time: each step checks what is there, then writes.
+    await withStartupLock(urls.databaseUrl, "migrateAndSeed", async () => {
+      await ensureLedgerAccounts(db, clearingChannelIds(config.channels));
+      await ensureOffices(db);
+      if (config.demoData) {
+        const loaded = await loadDemoAccountsIfEmpty(db);
+        if (loaded > 0) log.info({ loaded }, "empty database: demo accounts loaded (100080 among them)");
+        if (config.env !== "production") {
+          const staff = await loadDemoStaffIfEmpty(db, config.staff.demoPassword);
+          if (staff > 0) log.info({ staff: DEMO_STAFF.map((member) => member.login) }, "no staff yet: demo staff created with STAFF_DEMO_PASSWORD (development only)");
+        }
       }
-    }
+    });
 
     const producer = createRedis(redisTarget, "producer");
-    producer.on("error", (error) => log.warn({ err: error.message }, "redis producer connection error"));
-    await producer.connect();
+    // ioredis rejects connect() with "Connection is closed."; the reason (ECONNREFUSED, NOAUTH …) came as an event.
+    let producerError: Error | undefined;
+    producer.on("error", (error) => {
+      producerError = error;
+      log.warn({ err: error.message }, "redis producer connection error");
+    });
+    await producer.connect().catch((error: unknown) => {
+      throw redisStartupError(producerError ?? error, describeRedis(producer.options));
+    });
     stops.push({ name: "redis", stop: () => quitOrDisconnect(producer) });
     const queue = createCreditQueue(producer, { prefix: config.queuePrefix, ...config.credit });
     stops.push({ name: "credit queue", stop: () => queue.close() });
@@ -154,6 +193,9 @@ export async function startHub(config: Config, log: Logger, urls: HubConnections
     for (const each of [queue, billingQueue]) each.on("error", (error) => log.debug({ err: error.message, queue: each.name }, "queue connection error"));
     stops.push({ name: "billing queue", stop: () => billingQueue.close() });
     const metrics = new HubMetrics();
+    // Every role says when each channel last brought a new payment (PayhubChannelSilent): the server of the requests
+    // it took, a worker of the payments its pollers confirmed (card); the alert takes the freshest across processes.
+    metrics.watchChannelSilence(config.channelSilence);
     const onOutcome = metrics.onIntakeOutcome;
     const services: HubServices = { db, queues: { credit: queue, billing: billingQueue }, metrics, billingEnabled: config.billing.webhook !== undefined };
 
@@ -216,10 +258,7 @@ export async function startHub(config: Config, log: Logger, urls: HubConnections
         },
         services,
       });
-      server = await new Promise<Server>((resolve, reject) => {
-        const listening = app.listen(config.port, config.host, () => resolve(listening));
-        listening.once("error", reject);
-      });
+      server = await listen(app, config.port, config.host, "PORT");
       const httpServer = server;
       stops.push({
         name: "http server",
@@ -239,10 +278,7 @@ export async function startHub(config: Config, log: Logger, urls: HubConnections
         res.json({ status: "live", role: "worker" });
       });
       metricsApp.get("/metrics", metricsRoute(services, config.metricsToken));
-      server = await new Promise<Server>((resolve, reject) => {
-        const listening = metricsApp.listen(config.workerMetricsPort, config.host, () => resolve(listening));
-        listening.once("error", reject);
-      });
+      server = await listen(metricsApp, config.workerMetricsPort, config.host, "WORKER_METRICS_PORT");
       const metricsServer = server;
       stops.push({ name: "worker metrics server", stop: () => new Promise<void>((resolve) => metricsServer.close(() => resolve())) });
       log.info({ port: (metricsServer.address() as AddressInfo).port }, "worker metrics served at /metrics");

@@ -1,8 +1,9 @@
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { startHub } from "./hub.ts";
-import { ensureDatabase, migrateDatabase } from "./infra/database.ts";
+import { ensureDatabase, migrateDatabase, withStartupLock } from "./infra/database.ts";
+import { migrationStartupError, postgresStartupError, StartupError } from "./infra/startup-errors.ts";
 import { findOrStartPostgres, findOrStartRedis, type LocalService } from "./infra/local-services.ts";
-import { createLogger, type Logger } from "./log.ts";
+import { createLogger, defaultLogFormat, type Logger } from "./log.ts";
 
 /**
  * `npm start`: finds (or starts) PostgreSQL and Redis, creates and migrates the database, and runs the hub in the
@@ -16,8 +17,13 @@ async function main(config: Config, log: Logger): Promise<void> {
   const localRedis = config.redis ? undefined : await findOrStartRedis(config.dataDir, log);
   if (localRedis) services.push(localRedis);
 
-  if (await ensureDatabase(postgres.url)) log.info("database created");
-  await migrateDatabase(postgres.url);
+  try {
+    if (await ensureDatabase(postgres.url)) log.info("database created");
+    // Several processes started together migrate one at a time (the others then find nothing pending).
+    await withStartupLock(postgres.url, "migrateAndSeed", () => migrateDatabase(postgres.url).catch((error: unknown) => Promise.reject(migrationStartupError(error))));
+  } catch (error) {
+    throw postgresStartupError(error, postgres.url);
+  }
   log.info("migrations applied");
 
   const hub = await startHub(config, log, { databaseUrl: postgres.url, redis: config.redis ?? localRedis!.url });
@@ -46,11 +52,22 @@ let config: Config;
 try {
   config = loadConfig();
 } catch (error) {
-  console.error(error instanceof ConfigError ? error.message : error);
+  // One line, like every start-up failure: what is wrong with which variable, and where the variables are listed.
+  if (error instanceof ConfigError) {
+    console.error(`payhub could not start: the configuration is invalid: ${error.problems.join("; ")}${error.why ? `. ${error.why}` : ""}. Fix the environment (every variable is listed in .env.example)`);
+  } else {
+    console.error(error);
+  }
   process.exit(1);
 }
-const log = createLogger(config.logLevel);
+const log = createLogger(config.logLevel, undefined, config.logFormat ?? defaultLogFormat(config.env, process.stdout.isTTY === true));
 main(config, log).catch((error: unknown) => {
-  log.fatal({ err: error }, `payhub could not start: ${error instanceof Error ? error.message : String(error)}`);
+  // A StartupError's message says what to do; its cause (the driver's error and stack) is for a debug log only.
+  if (error instanceof StartupError) {
+    log.debug({ err: error.cause }, "the error behind the start-up failure");
+    log.fatal(`payhub could not start: ${error.message}`);
+  } else {
+    log.fatal({ err: error }, `payhub could not start: ${error instanceof Error ? error.message : String(error)}`);
+  }
   process.exit(1);
 });

@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from "express";
+import { isDatabaseUnavailable } from "./infra/database-unavailable.ts";
 import type { Redis } from "ioredis";
 import { accountsRoutes } from "./api/accounts-routes.ts";
 import { arsenalpayRoutes } from "./api/arsenalpay-routes.ts";
@@ -56,8 +57,6 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(postgres && redisOk ? 200 : 503).json({ status: postgres && redisOk ? "ready" : "not ready", postgres, redis: redisOk });
   });
 
-  // The server takes the providers' requests: its /metrics says when each channel last sent a payment (PayhubChannelSilent).
-  deps.services.metrics.watchChannelSilence(config.channelSilence);
   app.get("/metrics", metricsRoute(deps.services, config.metricsToken));
 
   // The staff pages: sign-in, the cash desk, Z-reports, administration (src/pages).
@@ -94,6 +93,12 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(404).json({ error: "not_found", message: `no route ${req.method} ${req.path}` });
   });
   app.use((error: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
+    if (isDatabaseUnavailable(error)) {
+      (req.log ?? log).error({ err: error.message, path: req.path }, "request failed: the database is unavailable");
+      res.setHeader("Retry-After", "60");
+      res.status(503).json({ error: "database_unavailable", message: "the database is unavailable; repeat the request in a minute" });
+      return;
+    }
     const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
     (req.log ?? log).error({ err: error, path: req.path }, "request failed");
     res.status(status).json({ error: status === 500 ? "internal_error" : "bad_request", message: status === 500 ? "internal error; see the hub's log for the request id" : error.message });

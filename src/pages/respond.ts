@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from "express";
+import { DATABASE_UNAVAILABLE_PAGE, isDatabaseUnavailable } from "../infra/database-unavailable.ts";
 import { parseRubles } from "../../lib/money.ts";
 import type { Config } from "../config.ts";
 import type { HubServices } from "../metrics/metrics.ts";
@@ -115,7 +116,8 @@ export const forbiddenPage = (req: Request, res: Response, message: string) => m
 
 /**
  * The pages' error handler: a refusal of the core becomes its page, a malformed or oversized form its own message,
- * anything else a 500 page with the request id (the details go to the log only).
+ * an unreachable database a 503 page that says to repeat in a minute, anything else a 500 page with the request id
+ * (the details go to the log only).
  */
 export function pageErrors(config: Config) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -130,6 +132,11 @@ export function pageErrors(config: Config) {
       req.log.warn({ path: req.path, err: (error as Error).message }, "page request refused");
       const message = status === 413 ? "Форма слишком большая (или приложенные файлы). Сократите текст или уменьшите файлы и отправьте снова." : "Форма пришла повреждённой. Откройте страницу заново и повторите.";
       return messagePage(req, res, status, "Запрос не принят", message);
+    }
+    if (isDatabaseUnavailable(error)) {
+      req.log.error({ err: (error as Error).message, path: req.path }, "page failed: the database is unavailable");
+      res.setHeader("Retry-After", "60");
+      return messagePage(req, res, 503, DATABASE_UNAVAILABLE_PAGE.title, DATABASE_UNAVAILABLE_PAGE.message);
     }
     req.log.error({ err: error, path: req.path }, "page failed");
     messagePage(req, res, 500, "Внутренняя ошибка", `Внутренняя ошибка, номер запроса ${req.id}. Сообщите его администратору.`);

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
-import { portAnswers } from "../../src/infra/local-services.ts";
+import { freePort, portAnswers } from "../../src/infra/local-services.ts";
 
 /**
  * A private redis-server for tests that destroy Redis data (FLUSHALL) or stop Redis: the shared one on 6379 may
@@ -22,17 +21,7 @@ export async function startPrivateRedis(): Promise<{ url: string; port: number; 
   };
 }
 
-/** A loopback port nothing listens on now (the kernel's choice for port 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   for (let waited = 0; !(await portAnswers(port)); waited += 50) {
