@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
 import { freePort } from "../src/infra/local-services.ts";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type net from "node:net";
 import pg from "pg";
 import { bankHash } from "../adapters/bank-xml/verify.ts";
 import { expectedSha1Hash } from "../adapters/yoomoney/verify.ts";
+import { verifyBillingSignature } from "../src/billing/notification.ts";
 
 /**
  * Several payhub processes on one PostgreSQL and one Redis, as an ISP runs them on two or three machines behind a
@@ -24,7 +27,48 @@ export const CLUSTER_SECRETS = {
   BANK_PRIMORYE_HASH_SECRET: "cluster-bank-primorye-secret",
   YOOMONEY_NOTIFICATION_SECRET: "cluster-yoomoney-secret",
   HUB_ADMIN_TOKEN: "cluster-admin-token-0123456789",
+  BILLING_WEBHOOK_SECRET: "cluster-billing-secret-0123456789",
 } as const;
+
+/**
+ * The billing system's side: receives the workers' notifications (each worker runs a relay and a sender), checks
+ * each signature, and counts deliveries per notificationId (its idempotency key: delivery is at least once).
+ */
+export interface BillingReceiver {
+  url: string;
+  /** Deliveries per notification id, of correctly signed requests. */
+  deliveries: Map<string, number>;
+  /** Requests whose signature did not verify. */
+  badSignatures: number;
+  close(): Promise<void>;
+}
+
+export async function startBillingReceiver(): Promise<BillingReceiver> {
+  const deliveries = new Map<string, number>();
+  const receiver = { deliveries, badSignatures: 0 };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const header = (name: string) => (typeof req.headers[name] === "string" ? (req.headers[name] as string) : undefined);
+      if (!verifyBillingSignature(CLUSTER_SECRETS.BILLING_WEBHOOK_SECRET, { signature: header("x-payhub-signature"), timestamp: header("x-payhub-timestamp") }, body)) {
+        receiver.badSignatures += 1;
+        res.writeHead(401).end();
+        return;
+      }
+      const { notificationId } = JSON.parse(body.toString("utf8")) as { notificationId: string };
+      deliveries.set(String(notificationId), (deliveries.get(String(notificationId)) ?? 0) + 1);
+      res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return Object.assign(receiver, {
+    url: `http://127.0.0.1:${port}/payhub-notifications`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  });
+}
 
 /** Demo subscribers (loaded by the first process on the empty database) the traffic pays. */
 export const CLUSTER_ACCOUNTS = ["100080", "100081", "100082", "100083", "100084"] as const;
@@ -169,27 +213,35 @@ export interface SentPayment {
   acknowledged: boolean;
   /** Requests it took (a provider repeats a payment it got no success answer for). */
   attempts: number;
+  /** The last answer that was not success (status and the body's start), for a payment that is never acknowledged. */
+  lastRefusal?: string;
 }
 
 function rubles(kopecks: number): string {
   return `${Math.floor(kopecks / 100)}.${String(kopecks % 100).padStart(2, "0")}`;
 }
 
-/** One request of the payment to one server; true when the answer is the channel's success. */
+/** One request of the payment to one server; true when the answer is the channel's success (else noted on the payment). */
 async function sendOnce(baseUrl: string, payment: SentPayment): Promise<boolean> {
+  const answered = (status: number, body: string, ok: boolean) => {
+    if (!ok) payment.lastRefusal = `${baseUrl}: HTTP ${status} ${body.replace(/\s+/g, " ").slice(0, 160)}`;
+    return ok;
+  };
   const signal = AbortSignal.timeout(10_000);
   if (payment.channel === "osmp:qiwi") {
     const query = new URLSearchParams({ command: "pay", txn_id: payment.externalId, account: payment.account, sum: rubles(payment.kopecks), txn_date: "20261206120000" });
     const response = await fetch(`${baseUrl}/webhooks/osmp/qiwi?${query}`, { signal });
     const body = await response.text();
-    return response.status === 200 && /<result>0<\/result>/.test(body);
+    return answered(response.status, body, response.status === 200 && /<result>0<\/result>/.test(body));
   }
   if (payment.channel === "bank:primorye") {
     const params = { ACTION: "payment", ACCOUNT: payment.account, AMOUNT: rubles(payment.kopecks), PAY_ID: payment.externalId, PAY_DATE: "06.12.2026_12:00:00" };
     const signed = { ...params, hash: bankHash(params, CLUSTER_SECRETS.BANK_PRIMORYE_HASH_SECRET) };
     const response = await fetch(`${baseUrl}/webhooks/bank/primorye?${new URLSearchParams(signed)}`, { signal });
     const body = await response.text();
-    return response.status === 200 && /<CODE>0<\/CODE>/.test(body);
+    // CODE 8 (duplicate, with the original EXT_ID) is the bank protocol's answer to a repeat of a registered payment:
+    // the bank takes it as registered. It comes when a killed server had committed the payment but not answered.
+    return answered(response.status, body, response.status === 200 && (/<CODE>0<\/CODE>/.test(body) || (/<CODE>8<\/CODE>/.test(body) && /<EXT_ID>\d+<\/EXT_ID>/.test(body))));
   }
   const fields = {
     notification_type: "p2p-incoming",
@@ -203,8 +255,7 @@ async function sendOnce(baseUrl: string, payment: SentPayment): Promise<boolean>
   };
   const body = new URLSearchParams({ ...fields, withdraw_amount: rubles(payment.kopecks + 200), test_notification: "false", unaccepted: "false", sha1_hash: expectedSha1Hash(fields, CLUSTER_SECRETS.YOOMONEY_NOTIFICATION_SECRET) });
   const response = await fetch(`${baseUrl}/webhooks/yoomoney`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: body.toString(), signal });
-  await response.arrayBuffer();
-  return response.status === 200;
+  return answered(response.status, await response.text(), response.status === 200);
 }
 
 export interface TrafficOptions {
@@ -249,7 +300,10 @@ export async function driveTraffic(cluster: LocalCluster, options: TrafficOption
         const servers = cluster.servers;
         const server = servers[(index + laneIndex + payment.attempts) % servers.length]!;
         payment.attempts += 1;
-        payment.acknowledged = await sendOnce(cluster.url(server), payment).catch(() => false);
+        payment.acknowledged = await sendOnce(cluster.url(server), payment).catch((error: unknown) => {
+          payment.lastRefusal = `${cluster.url(server)}: no answer (${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)})`;
+          return false;
+        });
         if (!payment.acknowledged) await new Promise((resolve) => setTimeout(resolve, 50));
       }
       settled += 1;
@@ -372,6 +426,49 @@ export async function staffLogins(databaseUrl: string): Promise<string[]> {
   }
 }
 
+export interface BillingVerdict {
+  /** Rows in billing_notification (one per posting). */
+  notifications: number;
+  /** Of them, delivered to the receiver at least once. */
+  delivered: number;
+  /** Deliveries beyond the first, by notification id (at least once: a worker killed between its POST and its record). */
+  repeated: number;
+  /** Delivered ids the database does not have (must be none). */
+  unknown: number;
+  badSignatures: number;
+  ok: boolean;
+}
+
+/** Waits until every notification row is delivered (or the time is up), then compares the receiver with the rows. */
+export async function verifyBilling(databaseUrl: string, receiver: BillingReceiver, timeoutMs: number): Promise<BillingVerdict> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    let ids: string[] = [];
+    for (;;) {
+      ids = (await client.query<{ id: string }>("SELECT id::text AS id FROM billing_notification")).rows.map((row) => row.id);
+      const undelivered = ids.filter((id) => !receiver.deliveries.has(id)).length;
+      if (undelivered === 0 || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const known = new Set(ids);
+    const delivered = ids.filter((id) => receiver.deliveries.has(id)).length;
+    const repeated = [...receiver.deliveries.values()].reduce((sum, count) => sum + count - 1, 0);
+    const unknown = [...receiver.deliveries.keys()].filter((id) => !known.has(id)).length;
+    return {
+      notifications: ids.length,
+      delivered,
+      repeated,
+      unknown,
+      badSignatures: receiver.badSignatures,
+      ok: delivered === ids.length && unknown === 0 && receiver.badSignatures === 0,
+    };
+  } finally {
+    await client.end();
+  }
+}
+
 export interface ScenarioReport {
   payments: SentPayment[];
   verdict: MoneyVerdict;
@@ -435,12 +532,14 @@ async function main(): Promise<number> {
   const databaseUrl = `${serverUrl}/${databaseName}`;
   const keep = process.argv.includes("--keep");
   const say = (line: string) => process.stdout.write(`${line}\n`);
+  const billing = await startBillingReceiver();
   const cluster = await LocalCluster.create({
     databaseUrl,
     redisUrl,
     queuePrefix: `cluster${process.pid}`,
     servers: Number(argument("servers", "2")),
     workers: Number(argument("workers", "2")),
+    env: { BILLING_WEBHOOK_URL: billing.url, BILLING_RELAY_INTERVAL_MS: "500" },
     onLine: (name, line) => process.stderr.write(`[${name}] ${line}\n`),
   });
   try {
@@ -459,10 +558,14 @@ async function main(): Promise<number> {
     say(`sum of all ledger entries:          ${verdict.ledgerTotal} kopecks`);
     say(`balances differing from entries:    ${verdict.balanceMismatches}`);
     say(`demo balances = credited payments:  ${verdict.balancesMatch ? "yes" : "NO"}`);
-    say(verdict.ok ? "OK: every acknowledged payment credited exactly once, ledger balanced" : "FAILED: see above");
-    return verdict.ok ? 0 : 1;
+    const billed = await verifyBilling(databaseUrl, billing, 60_000);
+    say(`billing notifications delivered:    ${billed.delivered} of ${billed.notifications} (${billed.repeated} repeated deliveries, same notificationId; ${billed.unknown} unknown; ${billed.badSignatures} bad signatures)`);
+    const ok = verdict.ok && billed.ok;
+    say(ok ? "OK: every acknowledged payment credited exactly once, ledger balanced, billing told of every posting" : "FAILED: see above");
+    return ok ? 0 : 1;
   } finally {
     await cluster.stopAll();
+    await billing.close();
     if (!keep) {
       const admin = new pg.Client({ connectionString: `${serverUrl}/postgres` });
       await admin.connect();

@@ -35,8 +35,8 @@ const LEFT_OUT = new Set(["level", "time", "msg", "service", "pid", "hostname", 
 
 /** A value of a key=value pair: bare when it is a plain word, JSON-quoted otherwise. */
 function pairValue(value: unknown): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value);
-  return typeof value === "string" && /^[\w.:/@+-]+$/.test(value) ? value : JSON.stringify(typeof value === "string" ? value : text);
+  if (typeof value === "string") return /^[\w.:/@+-]+$/.test(value) ? value : JSON.stringify(value);
+  return JSON.stringify(value) ?? String(value);
 }
 
 /**
