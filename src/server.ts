@@ -17,6 +17,7 @@ import { operationsRoutes } from "./api/operations-routes.ts";
 import { suspenseRoutes } from "./api/suspense-routes.ts";
 import { incidentsRoutes } from "./api/incidents-routes.ts";
 import { webmoneyRoutes } from "./api/webmoney-routes.ts";
+import { registriesRoutes } from "./api/registries-routes.ts";
 import { reportsRoutes } from "./api/reports-routes.ts";
 import { transfersRoutes } from "./api/transfers-routes.ts";
 import { metricsRoute, type HubServices } from "./metrics/metrics.ts";
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use("/api/incidents", requireRole("supervisor"), incidentsRoutes(db));
   app.use("/api/operations", requireRole("supervisor"), operationsRoutes(db, deps.services));
   app.use("/api/reports", requireRole("supervisor"), reportsRoutes(db));
+  app.use("/api/registries", requireRole("supervisor"), registriesRoutes(deps.intake));
   // The operators' and the site's automation API: supervisors and admins (and HUB_ADMIN_TOKEN), never cashiers.
   app.use("/api/accounts", requireRole("supervisor"), accountsRoutes(db));
   app.use("/api/payments", requireRole("supervisor"), paymentsRoutes(db, deps.intake.pool, deps.intake.dispatchCredit));

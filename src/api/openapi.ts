@@ -12,6 +12,7 @@ import { cashierApi } from "./cashier-routes.ts";
 import { incidentsApi } from "./incidents-routes.ts";
 import { operationsApi } from "./operations-routes.ts";
 import { paymentsApi } from "./payments-routes.ts";
+import { registriesApi, registriesCsvApi } from "./registries-routes.ts";
 import { reportsApi, reportsCsvApi } from "./reports-routes.ts";
 import { auditApi, staffApi } from "./staff-routes.ts";
 import { suspenseApi } from "./suspense-routes.ts";
@@ -42,7 +43,7 @@ export const documentApi = defineGroup({
  * The route groups whose specs validate their requests and answer invalid input with the registry's 400 bad_request
  * naming each field: the document is written from the same specs.
  */
-export const API_GROUPS: RouteGroup[] = [documentApi, authApi, cashierApi, staffApi, auditApi, transfersApi, suspenseApi, incidentsApi, operationsApi, reportsApi, reportsCsvApi, webmoneyApi];
+export const API_GROUPS: RouteGroup[] = [documentApi, authApi, cashierApi, staffApi, auditApi, transfersApi, suspenseApi, incidentsApi, operationsApi, reportsApi, reportsCsvApi, registriesApi, registriesCsvApi, webmoneyApi];
 
 /**
  * The groups written before the registry, declared in it since: validated by their specs and documented from them like

@@ -15,6 +15,7 @@ const SECTIONS = [
   { key: "failed", href: "/console/failed", label: "Сбои" },
   { key: "health", href: "/console/health", label: "Очереди" },
   { key: "reports", href: "/console/reports", label: "Сверка" },
+  { key: "registries", href: "/console/registries", label: "Реестры" },
 ] as const;
 
 export type ConsoleSection = (typeof SECTIONS)[number]["key"] | "";

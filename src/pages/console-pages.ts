@@ -9,6 +9,7 @@ import { actionContext } from "../staff/http-auth.ts";
 import { paymentsTable, paymentStatus, requireSupervisor, sendConsole } from "./console-common.ts";
 import { healthRoutes } from "./console-health.ts";
 import { incidentRoutes, INCIDENT_KIND_NAMES } from "./console-incidents.ts";
+import { registryRoutes } from "./console-registries.ts";
 import { suspenseRoutes } from "./console-suspense.ts";
 import { fileTransferBox, transferRoutes, transfersTable, type TransferFormValues } from "./console-transfers.ts";
 import { ACCOUNT_STATUS_NAMES, html, money, notice, officeTime, postForm, type Html } from "./html.ts";
@@ -252,7 +253,9 @@ export function consoleRoutes(deps: PageDeps): Router {
   router.get("/console/payments/:id", async (req, res) => {
     const paymentId = parseBigId(req.params.id);
     if (paymentId === undefined) return notFoundPage(req, res);
-    await renderStory(deps, req, res, paymentId);
+    // A registry's account mismatch opens the transfer form prefilled (/console/registries): only the form's values.
+    const prefill = { toAccount: queryParam(req, "toAccount").slice(0, 20), amount: queryParam(req, "amount").slice(0, 30), reason: queryParam(req, "reason").slice(0, 500) };
+    await renderStory(deps, req, res, paymentId, 200, undefined, prefill.toAccount || prefill.amount || prefill.reason ? prefill : undefined);
   });
 
   router.get("/console/failed", (req, res) => renderFailed(deps, req, res));
@@ -290,5 +293,6 @@ export function consoleRoutes(deps: PageDeps): Router {
   router.use(transferRoutes(deps, (req, res, paymentId, status, message, values) => renderStory(deps, req, res, paymentId, status, message, values)));
   router.use(suspenseRoutes(deps));
   router.use(incidentRoutes(deps));
+  router.use(registryRoutes(deps));
   return router;
 }

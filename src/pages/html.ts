@@ -114,12 +114,13 @@ nav.console a[aria-current]{color:#1b1f24;text-decoration:none}
 
 // Disables a form's buttons once it is sent (after the browser has read them), and prints on the print buttons.
 const SCRIPT = `document.addEventListener("submit",function(e){var f=e.target;setTimeout(function(){f.querySelectorAll("button").forEach(function(b){b.disabled=true})},0)});
-document.querySelectorAll("[data-print]").forEach(function(b){b.addEventListener("click",function(){window.print()})});`;
+document.querySelectorAll("[data-print]").forEach(function(b){b.addEventListener("click",function(){window.print()})});
+document.querySelectorAll("form[data-upload]").forEach(function(f){f.addEventListener("submit",function(e){var p=f.querySelector("progress");if(!window.FormData||!p)return;e.preventDefault();var x=new XMLHttpRequest();x.open("POST",f.action);p.hidden=false;x.upload.onprogress=function(ev){if(ev.lengthComputable)p.value=Math.round(ev.loaded*100/ev.total)};x.onload=function(){document.open();document.write(x.responseText);document.close()};x.onerror=function(){p.hidden=true;f.querySelectorAll("button").forEach(function(b){b.disabled=false});alert("Файл не отправлен: нет связи с сервером. Повторите.")};x.send(new FormData(f))})});`;
 
 const sha256 = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
 
 /** Only this page's own style and script run; no framing, forms post back here only. */
-export const CONTENT_SECURITY_POLICY = `default-src 'none'; style-src ${sha256(STYLE)}; script-src ${sha256(SCRIPT)}; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+export const CONTENT_SECURITY_POLICY = `default-src 'none'; style-src ${sha256(STYLE)}; script-src ${sha256(SCRIPT)}; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
 
 export interface PageOptions {
   title: string;

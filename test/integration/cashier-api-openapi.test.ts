@@ -135,8 +135,8 @@ describe("the document lists what the app mounts", () => {
   });
 
   it("every operation answers JSON of a documented schema for each of its statuses (204 has no body; the two downloads are files)", () => {
-    // The reconciliation's CSV and a transfer's evidence file: described in words, their errors JSON.
-    const files = new Set(["GET /api/reports/reconciliation.csv 200", "GET /api/transfers/{id}/evidence/{evidenceId} 200"]);
+    // The reconciliation's and the registries' CSV and a transfer's evidence file: described in words, their errors JSON.
+    const files = new Set(["GET /api/reports/reconciliation.csv 200", "GET /api/registries/open-items.csv 200", "GET /api/transfers/{id}/evidence/{evidenceId} 200"]);
     const missing: string[] = [];
     for (const [path, operations] of Object.entries(document.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: object }> }> }>>)) {
       for (const [method, operation] of Object.entries(operations)) {
