@@ -262,7 +262,9 @@ export { listRegistries };
 export function registriesRoutes(intake: IntakeDeps): Router {
   const router = express.Router();
   // The file is the body, whatever its content type; apiInput's JSON parser leaves a non-JSON body unread.
-  router.post(["/", "/statements"], express.raw({ type: () => true, limit: REGISTRY_MAX_BYTES }));
+  const rawFile = express.raw({ type: () => true, limit: REGISTRY_MAX_BYTES });
+  router.post("/", rawFile);
+  router.post("/statements", rawFile);
   const csv = registriesCsvApi.routes.openItemsCsv;
   router[csv.method](csv.path, async (req: Request, res: Response) => {
     const parsed = csv.query.safeParse(req.query);

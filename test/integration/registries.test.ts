@@ -271,3 +271,55 @@ describe("the bank statement (1C client-bank exchange) settles the registries", 
     expect(malformed.body).toMatchObject({ status: "rejected", line: 79 });
   });
 });
+
+describe("every provider's real file over the API, with its channel's profile", () => {
+  const fixture = async (name: string) => {
+    const { readFile } = await import("node:fs/promises");
+    return readFile(new URL(`../fixtures/registries/${name}`, import.meta.url));
+  };
+  const upload = async (channel: string, name: string) => {
+    const response = await fetch(`${hub.url}/api/registries?channel=${encodeURIComponent(channel)}&fileName=${encodeURIComponent(name.replace(/^bad\//, ""))}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, "content-type": "application/octet-stream" },
+      body: await fixture(name),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  };
+
+  it.each([
+    ["bank:primorye", "2536012345_40702810950000012345_231126_001.txt"],
+    ["osmp:qiwi", "QIWI_12345_202611231.csv"],
+    ["card", "alliance_20261123.csv"],
+    ["qiwi-bill", "report_alliance_20261123_merchant_at.csv"],
+    ["arsenalpay", "arsenalpay_20261123.csv"],
+    ["sms3116", "sms3116_20261123.csv"],
+  ])("%s: %s is accepted, every line classified, the day from its name", async (channel, name) => {
+    const answer = await upload(channel, name);
+    expect(answer.status).toBe(201);
+    expect(answer.body).toMatchObject({ status: "accepted", channel, day: "2026-11-23" });
+    expect(answer.body.lines.length).toBeGreaterThan(0);
+    const classified = Object.values(answer.body.classes as Record<string, { count: number }>).reduce((sum, figure) => sum + figure.count, 0);
+    expect(classified).toBeGreaterThanOrEqual(answer.body.lines.length);
+  });
+
+  it.each([
+    ["bank:primorye", "bad/2536012345_40702810950000012345_241126_001.txt", "totals_mismatch"],
+    ["osmp:qiwi", "bad/QIWI_12345_202611241.csv", undefined],
+    ["card", "bad/alliance_20261124.csv", undefined],
+    ["sms3116", "bad/sms3116_20261124.csv", undefined],
+  ])("%s: %s is rejected whole and records nothing", async (channel, name, reason) => {
+    const before = await registryCount();
+    const answer = await upload(channel, name);
+    expect(answer.status).toBe(422);
+    expect(answer.body.status).toBe("rejected");
+    if (reason) expect(answer.body.reason).toBe(reason);
+    expect(answer.body.line).toBeGreaterThan(0);
+    expect(await registryCount()).toBe(before);
+  });
+
+  it("an API channel's file is refused with where its registry comes from", async () => {
+    const answer = await upload("yoomoney", "QIWI_12345_202611231.csv");
+    expect(answer.status).toBe(422);
+    expect(answer.body).toMatchObject({ reason: "unknown_channel", message: expect.stringContaining("built from its API") });
+  });
+});
