@@ -5,6 +5,7 @@ import type { ChannelDefinition } from "./channels/channel.ts";
 import { milliseconds, parseCidr, splitList } from "./env-fields.ts";
 import { readChannelSilence, type ChannelSilence } from "./metrics/channel-silence.ts";
 import type { RedisAddress, RedisTarget } from "./queue/connection.ts";
+import { readRegistrySettings, REGISTRY_VARIABLES, type RegistrySettings } from "./registries/registry-settings.ts";
 import type { StaffAuthSettings } from "./staff/sessions.ts";
 
 /**
@@ -140,6 +141,8 @@ const BaseEnv = z.object({
   BILLING_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
   BILLING_BACKOFF_MS: milliseconds(2000),
   BILLING_RELAY_INTERVAL_MS: milliseconds(2000),
+  // Provider registries (src/registries/registry-settings.ts): the worker's API fetches and when each registry is due.
+  ...REGISTRY_VARIABLES,
 });
 
 /**
@@ -214,6 +217,8 @@ export interface Config extends ChannelSettings {
     demoPassword: string;
   };
   billing: BillingConfig;
+  /** Provider registries: the API fetches (REGISTRY_API_*, YOOMONEY_API_TOKEN, ARSENALPAY_STATUS_KEY) and the due hours (REGISTRY_DUE*). */
+  registries: RegistrySettings;
 }
 
 /** Billing notifications: where postings are sent, signed with `secret`; no webhook: nothing is sent, rows wait. */
@@ -309,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { extr
   const billingSecret = values.BILLING_WEBHOOK_SECRET;
   if (billingUrl !== undefined && billingSecret === undefined) problems.push("BILLING_WEBHOOK_SECRET: required when BILLING_WEBHOOK_URL is set (at least 16 characters)");
   const redis = redisTargetOf(values, problems);
+  const registries = readRegistrySettings(values, problems);
   if (problems.length > 0) throw new ConfigError(problems, why);
 
   const development = mode.env !== "production";
@@ -352,6 +358,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { extr
       backoffMs: values.BILLING_BACKOFF_MS,
       relayIntervalMs: values.BILLING_RELAY_INTERVAL_MS,
     },
+    registries,
   };
   // Each entry's settings are of its own type, read by its own slice: the catalogue's types say which key holds which.
   return { ...core, ...channelSettings } as Config;

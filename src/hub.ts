@@ -25,6 +25,8 @@ import { InFlight } from "./payments/in-flight.ts";
 import { PaymentIds } from "./payments/payment-ids.ts";
 import { createPaymentRecorder } from "./payments/record-payment.ts";
 import { createApp } from "./server.ts";
+import { apiCredentials, startRegistryFetcher } from "./registries/registry-fetcher.ts";
+import { fetchedChannels, registryExpectations } from "./registries/registry-missing.ts";
 
 const STOP_TIMEOUT_MS = 3000;
 
@@ -196,6 +198,8 @@ export async function startHub(config: Config, log: Logger, urls: HubConnections
     // Every role says when each channel last brought a new payment (PayhubChannelSilent): the server of the requests
     // it took, a worker of the payments its pollers confirmed (card); the alert takes the freshest across processes.
     metrics.watchChannelSilence(config.channelSilence);
+    // Every role says which days' registries are missing (PayhubRegistryMissing), read from PostgreSQL.
+    metrics.watchRegistries(registryExpectations(config.registries, fetchedChannels(config.registries, apiCredentials(config))));
     const onOutcome = metrics.onIntakeOutcome;
     const services: HubServices = { db, queues: { credit: queue, billing: billingQueue }, metrics, billingEnabled: config.billing.webhook !== undefined };
 
@@ -230,6 +234,9 @@ export async function startHub(config: Config, log: Logger, urls: HubConnections
       }
       log.info({ concurrency: config.credit.concurrency }, "credit worker and sweeper started");
       billingWorker = startBilling(config, db, billingQueue, redisTarget, log, metrics, stops);
+      // The providers' API registries of the days that are over (src/registries/registry-fetcher.ts).
+      const registryFetcher = startRegistryFetcher(config, { pool, log });
+      if (registryFetcher) stops.push({ name: "registry fetcher", stop: registryFetcher.stop });
     }
 
     let server: Server | undefined;

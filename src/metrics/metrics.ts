@@ -1,11 +1,12 @@
 import type { Request, Response } from "express";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { secretsEqual } from "../../adapters/contract/index.ts";
-import type { Db } from "../db.ts";
+import { prismaTransactionClient, type Db } from "../db.ts";
 import type { QueueCounts } from "../queue/job-state.ts";
 import { INCIDENT_KINDS } from "../payments/intake-incidents.ts";
 import { workingPeriod, type ChannelSilence } from "./channel-silence.ts";
 import { queueHealth, type HubQueues } from "./queue-health.ts";
+import { daysWithoutRegistry, type RegistryExpectation } from "../registries/registry-missing.ts";
 
 /** What intake reports once per provider request (src/payments/handle-command.ts, its single log point). */
 export interface IntakeOutcomeEvent {
@@ -19,6 +20,9 @@ export interface IntakeOutcomeEvent {
 
 /** A payment reached payhub on the channel: a pay accepted, or a pending payment confirmed for the first time. */
 const isNewPayment = (event: IntakeOutcomeEvent) => event.outcome === "accepted" || (event.outcome === "confirmed" && event.repeat !== true);
+
+/** How long the registry_missing figures are reused between scrapes. */
+const REGISTRY_READ_INTERVAL_MS = 60_000;
 
 const QUEUE_STATES = ["waiting", "active", "delayed", "failed"] as const satisfies readonly (keyof QueueCounts)[];
 
@@ -103,6 +107,14 @@ export class HubMetrics {
     "Unix time the channel's current working hours began (its next ones when outside them; 0 when it works all day): silence counts from it",
     ["channel"],
   );
+  private readonly registryMissing = this.gauge(
+    "payhub_registry_missing",
+    "Days of the last 7 (Moscow) whose registry from the channel has not arrived by its hour (REGISTRY_DUE_HOUR, REGISTRY_DUE): registry_missing, read from PostgreSQL at most once a minute",
+    ["channel"],
+  );
+  private registries: readonly RegistryExpectation[] = [];
+  private registriesRead: { at: number; days: Promise<Map<string, string[]>> } | undefined;
+
   /** Unix time (seconds) of the last new payment per channel id, as intake reported them to this process. */
   private readonly lastPaymentAt = new Map<string, number>();
   private silence: ChannelSilence = {};
@@ -127,6 +139,33 @@ export class HubMetrics {
     for (const [channel, rule] of Object.entries(rules)) this.channelSilenceThreshold.set({ channel }, rule.thresholdSeconds);
   }
 
+  /**
+   * Exports payhub_registry_missing for these channels (src/registries/registry-missing.ts: every file channel and
+   * each API one the worker fetches, with their due hours), 0 for a channel whose registries are all in.
+   */
+  watchRegistries(expectations: readonly RegistryExpectation[]): void {
+    this.registryMissing.reset();
+    this.registries = expectations;
+    this.registriesRead = undefined;
+  }
+
+  /** The days without a registry, read again at most once a minute: they change by the day, a scrape comes every few seconds. */
+  private async renderRegistries(db: Db): Promise<void> {
+    if (this.registries.length === 0) return;
+    const now = this.now();
+    if (!this.registriesRead || now.getTime() - this.registriesRead.at >= REGISTRY_READ_INTERVAL_MS) {
+      this.registriesRead = { at: now.getTime(), days: daysWithoutRegistry(prismaTransactionClient(db), this.registries, now) };
+    }
+    const read = this.registriesRead;
+    const days = await read.days.catch(() => {
+      // A failed read is not kept: the next scrape asks again.
+      if (this.registriesRead === read) this.registriesRead = undefined;
+      return undefined;
+    });
+    if (!days) return;
+    for (const { channel } of this.registries) this.registryMissing.set({ channel }, days.get(channel)?.length ?? 0);
+  }
+
   /** Intake's hook: one call per provider request. */
   readonly onIntakeOutcome = (event: IntakeOutcomeEvent): void => {
     this.intakeRequests.inc({ channel: event.channel, command: event.command, outcome: event.outcome });
@@ -148,7 +187,7 @@ export class HubMetrics {
   /** Reads the gauges' values (queue depth, backlog), then renders the registry in the text exposition format. */
   async render(db: Db, queues: HubQueues): Promise<string> {
     this.renderSilence();
-    const health = await queueHealth(db, queues).catch(() => undefined);
+    const [health] = await Promise.all([queueHealth(db, queues).catch(() => undefined), this.renderRegistries(db)]);
     if (health) {
       for (const [queue, counts] of Object.entries(health.queues)) {
         for (const state of QUEUE_STATES) {

@@ -166,6 +166,7 @@ describe("ops/: the dashboard and the alerting rules against a real scrape", () 
         "payhub_channel_last_payment_timestamp_seconds",
         "payhub_channel_silence_threshold_seconds",
         "payhub_channel_working_hours",
+        "payhub_registry_missing",
       ]),
     );
     expect(rules.size).toBeGreaterThanOrEqual(10);
