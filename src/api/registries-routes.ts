@@ -5,7 +5,7 @@ import type { SqlPool } from "../db.ts";
 import type { IntakeDeps } from "../payments/handle-command.ts";
 import { importRegistry, REGISTRY_CLASSES } from "../registries/import-registry.ts";
 import { importStatement } from "../registries/import-statement.ts";
-import { listOpenItems, openItemsCsv, recordFromLine, resolveWithNote } from "../registries/open-items.ts";
+import { listOpenItems, openItemsCsv, recordFromLine, resolveWithNote, withdrawRegistry } from "../registries/open-items.ts";
 import { actionContext } from "../staff/http-auth.ts";
 import { defineGroup, groupRouter, issuesMessage, refusals, reply, RublesOut } from "./api-registry.ts";
 import { requiredAs } from "./request-fields.ts";
@@ -182,6 +182,18 @@ export const registriesApi = defineGroup({
       body: Note,
       responses: { 204: { description: "resolved" }, 400: badRequest, 401: unauthorized, 403: forbidden, 404: notFound, 409: conflict },
     },
+    withdraw: {
+      method: "post",
+      path: "/:id/withdraw",
+      summary: "Withdraw an imported registry (a corrected file replaces it), with the reason; audited",
+      description:
+        "Its lines stop confirming payments and its open items leave the list; the missing_in_registry items its lines had closed open again; its channel, day and number may be imported anew. " +
+        "Payments recorded from its lines stay (money is corrected with transfers and suspense).",
+      auth: "supervisor",
+      params: z.object({ id: z.string().regex(/^[1-9][0-9]{0,8}$/, "a registry id") }),
+      body: Note,
+      responses: { 204: { description: "withdrawn" }, 400: badRequest, 401: unauthorized, 403: forbidden, 404: notFound, 409: conflict },
+    },
     resolveMissing: {
       method: "post",
       path: "/missing/:id/resolve",
@@ -305,6 +317,10 @@ export function registriesRoutes(intake: IntakeDeps): Router {
       recordLine: async ({ params, req }) => reply(200, await recordFromLine(intake, actionContext(req), BigInt(params.id))),
       resolveLine: async ({ params, body, req }) => {
         await resolveWithNote(intake.pool, actionContext(req), { kind: "line", id: BigInt(params.id), note: body.note });
+        return reply(204, undefined);
+      },
+      withdraw: async ({ params, body, req }) => {
+        await withdrawRegistry(intake.pool, actionContext(req), Number(params.id), body.note);
         return reply(204, undefined);
       },
       resolveMissing: async ({ params, body, req }) => {

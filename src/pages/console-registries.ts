@@ -2,7 +2,7 @@ import express, { type Request, type Response, type Router } from "express";
 import { listRegistries } from "../api/registries-routes.ts";
 import { importRegistry, type ImportAnswer } from "../registries/import-registry.ts";
 import { importStatement, type StatementAnswer } from "../registries/import-statement.ts";
-import { listOpenItems, openItemsCsv, recordFromLine, resolveWithNote, type OpenItem } from "../registries/open-items.ts";
+import { listOpenItems, openItemsCsv, recordFromLine, resolveWithNote, withdrawRegistry, type OpenItem } from "../registries/open-items.ts";
 import { FILE_REGISTRY_CHANNELS } from "../registries/profiles.ts";
 import { actionContext } from "../staff/http-auth.ts";
 import { sendConsole } from "./console-common.ts";
@@ -100,7 +100,14 @@ async function renderRegistries(deps: PageDeps, req: Request, res: Response, sta
   const registryRows = registries.map(
     (registry) => html`<tr data-registry="${registry.id}"><td>${registry.channel}</td><td>${registry.day}</td><td>${registry.fileName}</td><td class="num">${registry.lines}</td>
       <td class="num">${registry.total}</td><td class="num">${registry.commission ?? "—"}</td><td>${SETTLEMENT_NAMES[registry.settlement.status] ?? registry.settlement.status}</td>
-      <td class="num">${registry.open}</td></tr>`,
+      <td class="num">${registry.open}</td>
+      <td><details><summary>Отозвать</summary>${postForm(
+        `/console/registries/${registry.id}/withdraw`,
+        actor.csrfToken,
+        html`<label for="withdraw-${registry.id}">Почему (например, провайдер прислал исправленный файл)</label>
+          <input id="withdraw-${registry.id}" name="note" maxlength="1000" required minlength="3">
+          <div><button type="submit" class="secondary">Отозвать реестр</button></div>`,
+      )}</details></td></tr>`,
   );
   const body = html`${top ?? confirmation(req)}<h1>Реестры провайдеров</h1>
     <p class="muted">Реестр за день сверяется с платежами payhub: каждая строка получает результат, расхождения ждут решения. Загрузка реестра деньги не двигает.</p>
@@ -132,7 +139,7 @@ async function renderRegistries(deps: PageDeps, req: Request, res: Response, sta
     <h2>Реестры</h2>
     ${registries.length === 0
       ? html`<p class="muted">Реестров пока нет.</p>`
-      : html`<table class="registries"><thead><tr><th>Канал</th><th>День</th><th>Файл</th><th class="num">Строк</th><th class="num">Сумма</th><th class="num">Комиссия</th><th>Перечисление</th><th class="num">Открыто</th></tr></thead><tbody>${registryRows}</tbody></table>`}
+      : html`<table class="registries"><thead><tr><th>Канал</th><th>День</th><th>Файл</th><th class="num">Строк</th><th class="num">Сумма</th><th class="num">Комиссия</th><th>Перечисление</th><th class="num">Открыто</th><th></th></tr></thead><tbody>${registryRows}</tbody></table>`}
     <h2>Расхождения (${items.length})</h2>
     <p><a href="/console/registries/open-items.csv">Скачать расхождения (CSV для Excel)</a></p>
     ${items.length === 0 ? html`<p class="muted">Открытых расхождений нет.</p>` : items.map((item) => itemBox(actor.csrfToken, item, failed?.key === `${item.kind}-${item.id}` ? failed.error : undefined))}`;
@@ -175,6 +182,15 @@ export function registryRoutes(deps: PageDeps): Router {
     const recorded = await attempt(req, config, () => recordFromLine(deps.intake, actionContext(req), id));
     if (!recorded.ok) return renderRegistries(deps, req, res, recorded.status, undefined, { key: `line-${id}`, error: notice("error", recorded.message) });
     res.redirect(303, "/console/registries?ok=recorded");
+  });
+  router.post("/console/registries/:id/withdraw", async (req, res) => {
+    const id = Number(req.params.id);
+    if (!/^[1-9][0-9]{0,8}$/.test(String(req.params.id))) return notFoundPage(req, res);
+    const note = field(req, "note").trim().slice(0, 1000);
+    if (note.length < 3) return renderRegistries(deps, req, res, 400, notice("error", "Напишите, почему реестр отзывается."));
+    const withdrawn = await attempt(req, config, () => withdrawRegistry(deps.intake.pool, actionContext(req), id, note));
+    if (!withdrawn.ok) return renderRegistries(deps, req, res, withdrawn.status, notice("error", withdrawn.message));
+    res.redirect(303, "/console/registries?ok=registry-withdrawn");
   });
   for (const kind of ["lines", "missing"] as const) {
     router.post(`/console/registries/${kind}/:id/resolve`, async (req, res) => {

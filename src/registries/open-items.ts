@@ -252,3 +252,27 @@ export async function resolveWithNote(pool: SqlPool, context: ActionContext, ite
     await audit(sql, context, { action: "registry.resolve-missing", target: `registry-missing:${missing.id}`, reason: item.note, detail: { registryId: missing.registry_id } });
   });
 }
+
+/**
+ * Withdraws an imported registry (a provider's corrected file replaces it): its lines stop confirming payments, its
+ * open items leave the list, the missing_in_registry items its lines closed open again, and the (channel, day,
+ * number) may be imported anew. What was done from it (a payment recorded from a line) stays: that is money, and
+ * corrections go through transfers and suspense. Audited with the reason.
+ */
+export async function withdrawRegistry(pool: SqlPool, context: ActionContext, registryId: number, note: string): Promise<void> {
+  await inTransaction(pool, async (sql) => {
+    const { rows } = await sql.query<{ id: number; withdrawn_at: Date | null; channel: string; day: string; file_name: string }>(
+      "SELECT id, withdrawn_at, channel, to_char(day, 'YYYY-MM-DD') AS day, file_name FROM registry WHERE id = $1 FOR UPDATE",
+      [registryId],
+    );
+    const registry = rows[0];
+    if (!registry) throw new StaffActionError("registry_not_found", `no registry ${registryId}`);
+    if (registry.withdrawn_at) throw new StaffActionError("item_already_resolved", `registry ${registryId} was withdrawn already`);
+    await sql.query("UPDATE registry SET withdrawn_at = now() WHERE id = $1", [registryId]);
+    await sql.query(
+      "UPDATE registry_missing SET closed_at = NULL, closed_by_line_id = NULL WHERE closed_by_line_id IN (SELECT id FROM registry_line WHERE registry_id = $1) AND resolved_by_id IS NULL",
+      [registryId],
+    );
+    await audit(sql, context, { action: "registry.withdraw", target: `registry:${registryId}`, reason: note, detail: { channel: registry.channel, day: registry.day, fileName: registry.file_name } });
+  });
+}

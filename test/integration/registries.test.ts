@@ -323,3 +323,25 @@ describe("every provider's real file over the API, with its channel's profile", 
     expect(answer.body).toMatchObject({ reason: "unknown_channel", message: expect.stringContaining("built from its API") });
   });
 });
+
+describe("withdrawing a registry", () => {
+  it("when a provider sends a corrected file, the first is refused until withdrawn (with a reason, audited); then the corrected one is imported and its lines confirm the payments again", async () => {
+    expect((await bank(hub.url, "sberbank", bankPayment("5100070100", "100080", "10.00"))).elements.CODE).toBe("0");
+    const day = moscowDay();
+    const first = await importFile(fileName(day, 5), bankRegistry(day, [{ payId: "5100070100", account: "100080", sum: "10.00", commission: "0.10" }]));
+    expect(first.body.lines[0]).toMatchObject({ class: "matched" });
+    const corrected = bankRegistry(day, [{ payId: "5100070100", account: "100080", sum: "10.00", commission: "0.20" }]);
+    expect((await importFile(fileName(day, 5), corrected)).body).toMatchObject({ status: "rejected", reason: "conflicting_import" });
+
+    expect((await api(`/api/registries/${first.body.id}/withdraw`, { method: "POST", body: JSON.stringify({ note: "ok" }) })).status).toBe(400);
+    expect((await api(`/api/registries/${first.body.id}/withdraw`, { method: "POST", body: JSON.stringify({ note: "Сбербанк прислал исправленную комиссию" }) })).status).toBe(204);
+    expect((await api(`/api/registries/${first.body.id}/withdraw`, { method: "POST", body: JSON.stringify({ note: "Сбербанк прислал исправленную комиссию" }) })).status).toBe(409);
+    const second = await importFile(fileName(day, 5), corrected);
+    expect(second.status).toBe(201);
+    expect(second.body.lines[0]).toMatchObject({ class: "matched", externalId: "5100070100" });
+    const registries = (await (await api("/api/registries")).json()) as { registries: { id: number }[] };
+    expect(registries.registries.map((registry) => registry.id)).not.toContain(first.body.id);
+    const entry = await hub.hub.db.auditEntry.findFirstOrThrow({ where: { action: "registry.withdraw" } });
+    expect(entry).toMatchObject({ target: `registry:${first.body.id}`, reason: "Сбербанк прислал исправленную комиссию" });
+  });
+});
