@@ -306,7 +306,6 @@ describe("every provider's real file over the API, with its channel's profile", 
     ["bank:primorye", "bad/2536012345_40702810950000012345_241126_001.txt", "totals_mismatch"],
     ["osmp:qiwi", "bad/QIWI_12345_202611241.csv", undefined],
     ["card", "bad/alliance_20261124.csv", undefined],
-    ["sms3116", "bad/sms3116_20261124.csv", undefined],
   ])("%s: %s is rejected whole and records nothing", async (channel, name, reason) => {
     const before = await registryCount();
     const answer = await upload(channel, name);
@@ -315,6 +314,13 @@ describe("every provider's real file over the API, with its channel's profile", 
     if (reason) expect(answer.body.reason).toBe(reason);
     expect(answer.body.line).toBeGreaterThan(0);
     expect(await registryCount()).toBe(before);
+  });
+
+  it("a file in windows-1251 where the profile says UTF-8 is read by its bytes, Cyrillic right", async () => {
+    const answer = await upload("sms3116", "bad/sms3116_20261124.csv");
+    expect(answer.status).toBe(201);
+    const stored = await hub.hub.db.registry.findUniqueOrThrow({ where: { id: answer.body.id } });
+    expect(stored.encoding).toBe("windows-1251");
   });
 
   it("an API channel's file is refused with where its registry comes from", async () => {

@@ -553,11 +553,19 @@ describe("sms-csv (§4: SMS 3116 aggregator)", () => {
     );
   });
 
-  it("when a line holds windows-1251 bytes in a UTF-8 file, then bad_encoding names that line", () => {
-    const result = refused(parseFixture(smsCsvFormat, "bad/sms3116_20261124.csv"));
-    expect(result.reason).toBe("bad_encoding");
-    expect(result.line).toBe(3);
-    expect(result.message).toMatch(/^line 3: byte \d+ of the file is not valid UTF-8/);
+  it("when a UTF-8 profile's file comes in windows-1251, it is read as windows-1251 (the bytes tell); forced to UTF-8, bad_encoding names the line", () => {
+    const detected = accepted(parseFixture(smsCsvFormat, "bad/sms3116_20261124.csv"));
+    expect(detected.encoding).toBe("windows-1251");
+    const forced = refused(parseFixture(smsCsvFormat, "bad/sms3116_20261124.csv", { encoding: "utf-8" }));
+    expect(forced.reason).toBe("bad_encoding");
+    expect(forced.line).toBe(3);
+    expect(forced.message).toMatch(/^line 3: byte \d+ of the file is not valid UTF-8/);
+  });
+
+  it("when a file mixes UTF-8 and windows-1251 lines, then bad_encoding names the first line that does not decode: never garbage", () => {
+    const mixed = Buffer.concat([utf8("Кассир\n"), Buffer.from([0x41, 0x0a, 0xca, 0xe8, 0xec, 0x0a])]);
+    expect(decodeRegistry(mixed, "utf-8", false)).toMatchObject({ ok: false, line: 3 });
+    expect(decodeRegistry(mixed, "windows-1251", false)).toMatchObject({ ok: true, encoding: "windows-1251" });
   });
 });
 
@@ -640,7 +648,10 @@ describe("text helpers", () => {
   it("decoding: the BOM is skipped, UTF-8 is strict, windows-1251 gives Cyrillic", () => {
     expect(decodeRegistry(Buffer.from([0xef, 0xbb, 0xbf, 0x41]), "windows-1251", false)).toStrictEqual({ ok: true, text: "A", encoding: "utf-8" });
     expect(decodeRegistry(Buffer.from([0xca, 0xe8, 0xec]), "windows-1251", false)).toStrictEqual({ ok: true, text: "Ким", encoding: "windows-1251" });
-    expect(decodeRegistry(Buffer.from("a\nb\n\xca", "latin1"), "utf-8", false)).toMatchObject({ ok: false, line: 3 });
+    expect(decodeRegistry(Buffer.from("a\nb\n\xca", "latin1"), "utf-8", true)).toMatchObject({ ok: false, line: 3 });
+    // Not forced: the profile's UTF-8 gives way to windows-1251 when no byte of the file is UTF-8, and the reverse.
+    expect(decodeRegistry(Buffer.from("a\nb\n\xca", "latin1"), "utf-8", false)).toStrictEqual({ ok: true, text: "a\nb\nК", encoding: "windows-1251" });
+    expect(decodeRegistry(utf8("Ким"), "windows-1251", false)).toStrictEqual({ ok: true, text: "Ким", encoding: "utf-8" });
     expect(firstInvalidUtf8(utf8("Ким ✓ 😀"))).toBe(utf8("Ким ✓ 😀").length);
     expect(firstInvalidUtf8(Buffer.from([0x41, 0xc0, 0x80]))).toBe(1); // overlong
     expect(firstInvalidUtf8(Buffer.from([0x41, 0xed, 0xa0, 0x80]))).toBe(1); // surrogate

@@ -26,7 +26,7 @@ export function decodeRegistry(bytes: Uint8Array, encoding: RegistryEncoding, fo
   if (bom && forced && encoding === "windows-1251") {
     return { ok: false, line: 1, message: "the file starts with a UTF-8 byte order mark but windows-1251 was required" };
   }
-  const effective: RegistryEncoding = bom ? "utf-8" : encoding;
+  const effective: RegistryEncoding = bom ? "utf-8" : forced ? encoding : detectEncoding(bytes, encoding);
   const body = bom ? bytes.subarray(3) : bytes;
   if (effective === "windows-1251") return { ok: true, text: new TextDecoder("windows-1251").decode(body), encoding: effective };
   try {
@@ -41,6 +41,25 @@ export function decodeRegistry(bytes: Uint8Array, encoding: RegistryEncoding, fo
     const hint = encoding === "utf-8" && !forced ? " (if the provider sends windows-1251, the profile must say so)" : "";
     return { ok: false, line, message: `line ${line}: byte ${at + (bom ? 3 : 0)} of the file is not valid UTF-8${hint}` };
   }
+}
+
+/**
+ * The encoding of a file whose caller did not force one, starting from the profile's: providers send cp1251 or UTF-8,
+ * and the bytes tell them apart. Cyrillic in cp1251 is almost never valid UTF-8 (its letters are 0xC0-0xFF, which
+ * UTF-8 never continues with), and valid UTF-8 with multibyte characters is never what a cp1251 provider meant. So:
+ * a cp1251 profile's file that is valid UTF-8 with non-ASCII characters is UTF-8; a UTF-8 profile's file that is not
+ * valid UTF-8 and has no valid multibyte character at all is cp1251. A file mixing both stays with the profile's
+ * encoding and is refused as bad_encoding on its first line that does not decode (never decoded into garbage).
+ */
+function detectEncoding(bytes: Uint8Array, profile: RegistryEncoding): RegistryEncoding {
+  if (!bytes.some((byte) => byte >= 0x80)) return profile;
+  const valid = firstInvalidUtf8(bytes) === bytes.length;
+  if (profile === "windows-1251") return valid ? "utf-8" : profile;
+  if (valid) return profile;
+  // Not valid UTF-8: cp1251 only if no part of it is UTF-8 (every non-ASCII character decodes to U+FFFD).
+  const lenient = new TextDecoder("utf-8").decode(bytes);
+  for (const char of lenient) if (char.charCodeAt(0) >= 0x80 && char !== "\uFFFD") return profile;
+  return "windows-1251";
 }
 
 /** The offset of the first byte that does not begin a well-formed UTF-8 sequence (RFC 3629), or the length. */
