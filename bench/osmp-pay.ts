@@ -1,7 +1,7 @@
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { BENCH_ACCOUNTS, BENCH_ADMIN_TOKEN } from "./osmp-wire.ts";
-import { Redis } from "ioredis";
+import { deleteQueueKeys } from "../src/queue/delete-keys.ts";
 import pg from "pg";
 import { createDb } from "../src/db.ts";
 import { checkLedger, type LedgerHealth } from "../src/ledger/ledger-accounts.ts";
@@ -80,7 +80,7 @@ let cleanedUp: Promise<void> | undefined;
 
 async function main(): Promise<number> {
   await recreateDatabase();
-  await deleteQueueKeys();
+  await deleteBenchQueueKeys();
   const port = await freePort();
   progress(`starting the hub on port ${port} (database ${BENCH_DATABASE}, queue prefix ${QUEUE_PREFIX})`);
   hub = await startHubProcess(
@@ -215,22 +215,7 @@ async function dropDatabase(): Promise<void> {
 }
 
 /** Deletes every Redis key of the bench's queue prefix (BullMQ's `<prefix>:credit:*`). */
-async function deleteQueueKeys(): Promise<number> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    let deleted = 0;
-    let cursor = "0";
-    do {
-      const [nextCursor, keys] = await redis.scan(cursor, "MATCH", `${QUEUE_PREFIX}:*`, "COUNT", 1000);
-      cursor = nextCursor;
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    } while (cursor !== "0");
-    return deleted;
-  } finally {
-    await redis.quit();
-  }
-}
+const deleteBenchQueueKeys = () => deleteQueueKeys(REDIS_URL, QUEUE_PREFIX);
 
 interface Drain {
   /** Payments still waiting to be credited when the load stopped. */
@@ -530,7 +515,7 @@ function cleanup(): Promise<void> {
       ["stopping the hub", async () => hub?.stop()],
       ["closing the monitor pool", async () => monitor?.end()],
       ["dropping the bench database", dropDatabase],
-      ["deleting the queue's Redis keys", deleteQueueKeys],
+      ["deleting the queue's Redis keys", deleteBenchQueueKeys],
     ];
     let failed = false;
     for (const [what, step] of steps) {

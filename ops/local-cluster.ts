@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import { freePort } from "../src/infra/local-services.ts";
+import { deleteQueueKeys } from "../src/queue/delete-keys.ts";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type net from "node:net";
@@ -566,6 +567,7 @@ async function main(): Promise<number> {
   } finally {
     await cluster.stopAll();
     await billing.close();
+    await deleteQueueKeys(redisUrl, `cluster${process.pid}`);
     if (!keep) {
       const admin = new pg.Client({ connectionString: `${serverUrl}/postgres` });
       await admin.connect();

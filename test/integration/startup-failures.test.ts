@@ -2,7 +2,7 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnHubProcess, waitForExit } from "../support/hub-process.ts";
 import { adminQuery, databaseUrl, dropDatabase, REDIS_URL } from "../support/services.ts";
-import { uniqueName } from "../support/test-hub.ts";
+import { deleteQueueKeys, uniqueName } from "../support/test-hub.ts";
 
 // Start-up failures people can act on: `npm start` (src/main.ts as its own process) with one thing wrong each time,
 // and what the engineer reads: one line that says what went wrong and what to do, and a non-zero exit.
@@ -34,6 +34,13 @@ async function startExpectingFailure(env: Record<string, string>): Promise<Failu
 }
 
 const databases: string[] = [];
+const prefixes: string[] = [];
+/** A queue prefix of its own (a hub that got as far as Redis before failing may have written keys under it). */
+function freshPrefix(): string {
+  const prefix = uniqueName("sf");
+  prefixes.push(prefix);
+  return prefix;
+}
 function freshDatabaseUrl(): string {
   const name = uniqueName("payhub_sf");
   databases.push(name);
@@ -42,6 +49,7 @@ function freshDatabaseUrl(): string {
 
 afterAll(async () => {
   for (const name of databases) await dropDatabase(name);
+  for (const prefix of prefixes) await deleteQueueKeys(REDIS_URL, prefix);
 });
 
 describe("when payhub cannot start, it says why and what to do in one line, and exits non-zero", () => {
@@ -55,7 +63,7 @@ describe("when payhub cannot start, it says why and what to do in one line, and 
   afterAll(() => new Promise<void>((resolve) => occupied.close(() => resolve())));
 
   it("the port is in use: names the port and PORT, no TypeError", async () => {
-    const failure = await startExpectingFailure({ DATABASE_URL: freshDatabaseUrl(), REDIS_URL, PORT: String(occupiedPort), QUEUE_PREFIX: uniqueName("sf") });
+    const failure = await startExpectingFailure({ DATABASE_URL: freshDatabaseUrl(), REDIS_URL, PORT: String(occupiedPort), QUEUE_PREFIX: freshPrefix() });
     expect(failure.code).toBe(1);
     expect(failure.line).toBe(
       `payhub could not start: port ${occupiedPort} on 127.0.0.1 is already in use (EADDRINUSE): stop the process that holds it (ss -ltnp 'sport = :${occupiedPort}') or set PORT to a free port`,
@@ -69,7 +77,7 @@ describe("when payhub cannot start, it says why and what to do in one line, and 
       REDIS_URL,
       HUB_ROLE: "worker",
       WORKER_METRICS_PORT: String(occupiedPort),
-      QUEUE_PREFIX: uniqueName("sf"),
+      QUEUE_PREFIX: freshPrefix(),
     });
     expect(failure.code).toBe(1);
     expect(failure.line).toContain(`port ${occupiedPort} on 127.0.0.1 is already in use (EADDRINUSE)`);
@@ -100,14 +108,14 @@ describe("when payhub cannot start, it says why and what to do in one line, and 
     await other.connect();
     await other.query("CREATE TABLE someone_elses (id int)");
     await other.end();
-    const failure = await startExpectingFailure({ DATABASE_URL: url, REDIS_URL, QUEUE_PREFIX: uniqueName("sf") });
+    const failure = await startExpectingFailure({ DATABASE_URL: url, REDIS_URL, QUEUE_PREFIX: freshPrefix() });
     expect(failure.code).toBe(1);
     expect(failure.line).toMatch(/^payhub could not start: the database migrations failed \(.*P3005.*\): run `DATABASE_URL=… npx prisma migrate status`/);
   });
 
   it("Redis does not answer: names its address and REDIS_URL", async () => {
     const port = await closedPort();
-    const failure = await startExpectingFailure({ DATABASE_URL: freshDatabaseUrl(), REDIS_URL: `redis://127.0.0.1:${port}`, QUEUE_PREFIX: uniqueName("sf") });
+    const failure = await startExpectingFailure({ DATABASE_URL: freshDatabaseUrl(), REDIS_URL: `redis://127.0.0.1:${port}`, QUEUE_PREFIX: freshPrefix() });
     expect(failure.code).toBe(1);
     expect(failure.line).toBe(
       `payhub could not start: Redis at 127.0.0.1:${port} refuses connections (ECONNREFUSED): start redis-server, or set REDIS_URL (or REDIS_SENTINELS) to a running one`,

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
+import { deleteQueueKeys } from "../../src/queue/delete-keys.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { startHub, type RunningHub } from "../../src/hub.ts";
 import { createLogger, type Logger } from "../../src/log.ts";
@@ -83,22 +83,7 @@ export async function withWorker<T>(hub: TestHub, redisUrl: string, during: () =
   }
 }
 
-export async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  redis.on("error", () => undefined);
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== "0");
-  } catch {
-    // A test that stopped Redis on purpose leaves nothing to clean.
-  } finally {
-    redis.disconnect();
-  }
-}
+export { deleteQueueKeys };
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
