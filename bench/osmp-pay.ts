@@ -65,7 +65,6 @@ const FLOOR_CLIENTS = 16;
 const FLOOR_SECONDS = 10;
 
 const TARGET_P99_MS = 25;
-const TARGET_CREDIT_RATIO_PERCENT = 40;
 const TARGET_FLOOR_RATIO_PERCENT = 40;
 
 const HUB_READY_TIMEOUT_MS = 60_000;
@@ -456,6 +455,7 @@ function printSummary(summary: Summary): void {
   row("payments credited", `${bare.payments - bare.failures} of ${bare.payments} in ${bare.seconds.toFixed(2)} s`);
   row("bare transactions", `${bare.transactionsPerSecond.toFixed(1)} tx/s`);
   row("failures", String(bare.failures));
+  // Phase C runs the statement in batches of 64 (as the worker does), so this is not a target, only a figure.
   row("end-to-end (B) / bare (C)", `${ratioPercent.toFixed(1)} %`);
   lines.push("");
   lines.push(`Phase D: the floor: pgbench, minimal credit transaction on scratch tables, ${floor.clients} clients for ${floor.seconds} s`);
@@ -493,11 +493,6 @@ function printSummary(summary: Summary): void {
   target(`highest offered rate with p99 < ${TARGET_P99_MS} ms (phase E)`, highest === undefined ? "-" : `${highest}/s`, highest !== undefined && highest >= LATENCY_RATE);
   target(`check p99 < ${TARGET_CHECK_P99_MS} ms with ${CHECK_ACCOUNTS.toLocaleString("en")} accounts loaded`, formatMs(checks.p99Ms), checks.p99Ms < TARGET_CHECK_P99_MS);
   target(`${REGISTRY_LINES.toLocaleString("en")}-line registry checked, matched and recorded < ${TARGET_REGISTRY_SECONDS} s`, `${registryImport.seconds.toFixed(2)} s`, registryImport.status === 201 && registryImport.seconds < TARGET_REGISTRY_SECONDS);
-  target(
-    `end-to-end credits at saturation >= ${TARGET_CREDIT_RATIO_PERCENT} % of bare-transaction rate`,
-    `${ratioPercent.toFixed(1)} %`,
-    ratioPercent >= TARGET_CREDIT_RATIO_PERCENT,
-  );
   target(`end-to-end credits at saturation >= ${TARGET_FLOOR_RATIO_PERCENT} % of the machine's floor (same run)`, `${floorPercent.toFixed(1)} %`, floorPercent >= TARGET_FLOOR_RATIO_PERCENT);
   process.stdout.write(`${lines.join("\n")}\n`);
 }
