@@ -194,10 +194,9 @@ export async function startHub(config: Config, log: Logger, urls: HubConnections
     // print each to stderr (every reconnection attempt of a Redis restart or a Sentinel failover).
     for (const each of [queue, billingQueue]) each.on("error", (error) => log.debug({ err: error.message, queue: each.name }, "queue connection error"));
     stops.push({ name: "billing queue", stop: () => billingQueue.close() });
-    const metrics = new HubMetrics();
     // Every role says when each channel last brought a new payment (PayhubChannelSilent): the server of the requests
     // it took, a worker of the payments its pollers confirmed (card); the alert takes the freshest across processes.
-    metrics.watchChannelSilence(config.channelSilence);
+    const metrics = new HubMetrics({ channelSilence: config.channelSilence });
     // Every role says which days' registries are missing (PayhubRegistryMissing), read from PostgreSQL.
     metrics.watchRegistries(registryExpectations(config.registries, fetchedChannels(config.registries, apiCredentials(config))));
     const onOutcome = metrics.onIntakeOutcome;

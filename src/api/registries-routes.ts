@@ -12,7 +12,7 @@ import { requiredAs } from "./request-fields.ts";
 
 const { 400: badRequest, 401: unauthorized, 403: forbidden, 404: notFound, 409: conflict } = refusals;
 
-/** The largest registry file accepted: a 100,000-line bank registry is about 10 MB. */
+/** The largest registry file accepted (the API's body, the console's upload): a 100,000-line bank registry is about 10 MB. */
 export const REGISTRY_MAX_BYTES = 64 * 1024 * 1024;
 
 const ClassFigure = z.object({ count: z.number().int(), amount: RublesOut });
@@ -223,7 +223,14 @@ export const registriesCsvApi = defineGroup({
   },
 });
 
-async function listRegistries(pool: SqlPool, query: { channel?: string | undefined; limit: number }): Promise<z.input<typeof RegistrySummary>[]> {
+/** Sends the open items (of one channel, or all) as the accountant's CSV download: what the API and the console's link both answer. */
+export async function sendOpenItemsCsv(pool: SqlPool, channel: string | undefined, res: Response): Promise<void> {
+  const items = await listOpenItems(pool, channel ? { channel } : {});
+  res.set({ "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="registry_open_items${channel ? `_${channel.replace(/:/g, "-")}` : ""}.csv"` });
+  res.send(openItemsCsv(items));
+}
+
+export async function listRegistries(pool: SqlPool, query: { channel?: string | undefined; limit: number }): Promise<z.input<typeof RegistrySummary>[]> {
   const { rows } = await pool.query<{
     id: number;
     channel: string;
@@ -269,7 +276,6 @@ async function listRegistries(pool: SqlPool, query: { channel?: string | undefin
   }));
 }
 
-export { listRegistries };
 
 export function registriesRoutes(intake: IntakeDeps): Router {
   const router = express.Router();
@@ -281,9 +287,7 @@ export function registriesRoutes(intake: IntakeDeps): Router {
   router[csv.method](csv.path, async (req: Request, res: Response) => {
     const parsed = csv.query.safeParse(req.query);
     if (!parsed.success) return void res.status(400).json({ error: "bad_request", message: issuesMessage(parsed.error, "query") });
-    const items = await listOpenItems(intake.pool, parsed.data.channel ? { channel: parsed.data.channel } : {});
-    res.set({ "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="registry_open_items${parsed.data.channel ? `_${parsed.data.channel.replace(/:/g, "-")}` : ""}.csv"` });
-    res.send(openItemsCsv(items));
+    await sendOpenItemsCsv(intake.pool, parsed.data.channel, res);
   });
   return groupRouter(
     registriesApi,

@@ -117,26 +117,21 @@ export class HubMetrics {
 
   /** Unix time (seconds) of the last new payment per channel id, as intake reported them to this process. */
   private readonly lastPaymentAt = new Map<string, number>();
-  private silence: ChannelSilence = {};
+  private readonly silence: ChannelSilence;
   private readonly now: () => Date;
   private readonly startedAt: number;
 
-  /** `channelSilence`: the channels whose silence /metrics exports (config.channelSilence); `now`: the clock, for tests. */
+  /**
+   * `channelSilence`: the channels whose silence gauges /metrics exports (config.channelSilence). Until a channel's
+   * first payment its last-payment time is this process's start, so a process that just started is not reported for
+   * the time before it. `now`: the clock, for tests.
+   */
   constructor(options: { channelSilence?: ChannelSilence; now?: () => Date } = {}) {
     collectDefaultMetrics({ register: this.registry, prefix: "payhub_" });
     this.now = options.now ?? (() => new Date());
     this.startedAt = this.now().getTime() / 1000;
-    if (options.channelSilence) this.watchChannelSilence(options.channelSilence);
-  }
-
-  /**
-   * Exports the silence gauges of these channels (replacing any watched before). Until a channel's first payment its
-   * last-payment time is this process's start, so a process that just started is not reported for the time before it.
-   */
-  watchChannelSilence(rules: ChannelSilence): void {
-    for (const gauge of [this.channelLastPayment, this.channelSilenceThreshold, this.channelWorkingHours, this.channelWorkingPeriodStart]) gauge.reset();
-    this.silence = rules;
-    for (const [channel, rule] of Object.entries(rules)) this.channelSilenceThreshold.set({ channel }, rule.thresholdSeconds);
+    this.silence = options.channelSilence ?? {};
+    for (const [channel, rule] of Object.entries(this.silence)) this.channelSilenceThreshold.set({ channel }, rule.thresholdSeconds);
   }
 
   /**

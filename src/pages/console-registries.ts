@@ -1,18 +1,17 @@
 import express, { type Request, type Response, type Router } from "express";
-import { listRegistries } from "../api/registries-routes.ts";
+import { listRegistries, sendOpenItemsCsv } from "../api/registries-routes.ts";
 import { importRegistry, type ImportAnswer } from "../registries/import-registry.ts";
 import { importStatement, type StatementAnswer } from "../registries/import-statement.ts";
-import { listOpenItems, openItemsCsv, recordFromLine, resolveWithNote, withdrawRegistry, type OpenItem } from "../registries/open-items.ts";
+import { listOpenItems, recordFromLine, resolveWithNote, withdrawRegistry, type OpenItem } from "../registries/open-items.ts";
 import { FILE_REGISTRY_CHANNELS } from "../registries/profiles.ts";
 import { actionContext } from "../staff/http-auth.ts";
 import { sendConsole } from "./console-common.ts";
 import { html, notice, postForm, type Html } from "./html.ts";
 import { attempt, confirmation, field, notFoundPage, parseBigId, type PageDeps } from "./respond.ts";
 
-/** The registry upload: the file as multipart (parsed by multipartForm), at most this big. */
+/** The registry and statement uploads: the file as multipart (parsed by multipartForm, at most REGISTRY_MAX_BYTES). */
 export const REGISTRY_UPLOAD_PATH = "/console/registries/import";
 export const STATEMENT_UPLOAD_PATH = "/console/registries/statement";
-export const REGISTRY_UPLOAD_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /** Each class in the accountant's words, and what to do about an open one. */
 export const CLASS_NAMES: Record<string, { name: string; todo?: string }> = {
@@ -152,9 +151,7 @@ export function registryRoutes(deps: PageDeps): Router {
   const router = express.Router();
   router.get("/console/registries", (req, res) => renderRegistries(deps, req, res));
   router.get("/console/registries/open-items.csv", async (req, res) => {
-    const items = await listOpenItems(deps.intake.pool);
-    res.set({ "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": 'attachment; filename="registry_open_items.csv"' });
-    res.send(openItemsCsv(items));
+    await sendOpenItemsCsv(deps.intake.pool, undefined, res);
   });
   router.post(REGISTRY_UPLOAD_PATH, async (req, res) => {
     const file = req.files?.find((candidate) => candidate.field === "file");

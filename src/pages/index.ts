@@ -8,7 +8,8 @@ import { consoleRoutes } from "./console-pages.ts";
 import { reportsRoutes } from "./console-reports.ts";
 import { UPLOAD_LIMIT_BYTES, UPLOAD_PATH } from "./console-transfers.ts";
 import { multipartForm } from "./console-upload.ts";
-import { REGISTRY_UPLOAD_LIMIT_BYTES, REGISTRY_UPLOAD_PATH, STATEMENT_UPLOAD_PATH } from "./console-registries.ts";
+import { REGISTRY_MAX_BYTES } from "../api/registries-routes.ts";
+import { REGISTRY_UPLOAD_PATH, STATEMENT_UPLOAD_PATH } from "./console-registries.ts";
 import { deskRoutes } from "./desk-pages.ts";
 import { CONTENT_SECURITY_POLICY } from "./html.ts";
 import { pageInput } from "./page-input.ts";
@@ -42,7 +43,7 @@ export function pagesRoutes(config: Config, db: Db, intake: IntakeDeps, services
   router.get("/", (_req, res) => res.redirect(303, "/cash"));
   router.use(PAGE_PATHS, pageHeaders, express.urlencoded({ extended: false, limit: "32kb" }));
   router.use(UPLOAD_PATH, multipartForm(db, UPLOAD_LIMIT_BYTES));
-  router.use([REGISTRY_UPLOAD_PATH, STATEMENT_UPLOAD_PATH], multipartForm(db, REGISTRY_UPLOAD_LIMIT_BYTES));
+  router.use([REGISTRY_UPLOAD_PATH, STATEMENT_UPLOAD_PATH], multipartForm(db, REGISTRY_MAX_BYTES));
   router.use(PAGE_PATHS, pageInput(db));
   router.use(signInRoutes(deps));
   router.use(["/cash", "/admin", "/console"], requireSession(db));

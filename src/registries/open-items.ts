@@ -214,11 +214,13 @@ export async function recordFromLine(intake: IntakeDeps, context: ActionContext,
   const payment = await intake.pool.query<{ id: string }>("SELECT id::text FROM inbound_payment WHERE channel = $1 AND external_id = $2", [line.channel, line.external_id]);
   const paymentId = payment.rows[0]!.id;
   await inTransaction(intake.pool, async (sql) => {
-    await sql.query(`UPDATE registry_line SET resolved_at = now(), resolved_by_id = $2, resolution = 'recorded', payment_id = $3 WHERE id = $1 AND resolved_at IS NULL`, [
+    const updated = await sql.query(`UPDATE registry_line SET resolved_at = now(), resolved_by_id = $2, resolution = 'recorded', payment_id = $3 WHERE id = $1 AND resolved_at IS NULL RETURNING id`, [
       line.id,
       context.actor.staffId,
       paymentId,
     ]);
+    // Two operators at once: intake recorded the payment once; the one whose update lost is told, as if it came second.
+    if (updated.rows.length === 0) throw new StaffActionError("item_already_resolved", `registry line ${lineId} was resolved already`);
     await audit(sql, context, {
       action: "registry.record-payment",
       target: `registry-line:${line.id}`,
@@ -233,12 +235,13 @@ export async function resolveWithNote(pool: SqlPool, context: ActionContext, ite
   if (item.kind === "line") {
     const line = await openLine(pool, item.id);
     await inTransaction(pool, async (sql) => {
-      await sql.query(`UPDATE registry_line SET resolved_at = now(), resolved_by_id = $2, resolution = $3, resolution_note = $4 WHERE id = $1`, [
+      const updated = await sql.query(`UPDATE registry_line SET resolved_at = now(), resolved_by_id = $2, resolution = $3, resolution_note = $4 WHERE id = $1 AND resolved_at IS NULL RETURNING id`, [
         line.id,
         context.actor.staffId,
         item.resolution ?? "note",
         item.note,
       ]);
+      if (updated.rows.length === 0) throw new StaffActionError("item_already_resolved", `registry line ${item.id} was resolved already`);
       await audit(sql, context, { action: "registry.resolve-line", target: `registry-line:${line.id}`, reason: item.note, detail: { class: line.class, registryId: line.registry_id, resolution: item.resolution ?? "note" } });
     });
     return;

@@ -2,8 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { portAnswers } from "../../src/infra/local-services.ts";
-import { freePort } from "./redis-server.ts";
+import { freePort, portAnswers } from "../../src/infra/local-services.ts";
 
 /**
  * A private PostgreSQL cluster (its own data directory and port, started and stopped with pg_ctl) for tests that

@@ -1,7 +1,7 @@
 import { formatRubles } from "../../../lib/money.ts";
 import type { ParseOptions, ParseResult, RegistryFormat, RegistryLine } from "../format.ts";
-import { field, parseAmount, parseHeaderCsv, readLines, reject, totalsFrom, type TotalsLabels, preview } from "./common.ts";
-import { baseName, splitDateTime, yyyymmddToIso, type RegistryEncoding } from "./text.ts";
+import { datedFileName, field, parseAmount, parseHeaderCsv, readLines, totalsFrom, type TotalsLabels, preview } from "./common.ts";
+import { splitDateTime, type RegistryEncoding } from "./text.ts";
 
 /**
  * ArsenalPay's daily registry: the merchant cabinet's export (REGISTRIES.md §4, payhub's profile): UTF-8, `;`, `.`,
@@ -40,12 +40,9 @@ const REFUND_FUNCTIONS = new Set(["refund", "reverse", "reversal"]);
 
 export function parseArsenalpayCsv(bytes: Buffer, options: ParseOptions, profile: ArsenalpayCsvProfile = {}): ParseResult {
   const decimal = profile.decimal ?? ".";
-  const name = ARSENALPAY_CSV_NAME.exec(baseName(options.fileName));
-  const day = name ? yyyymmddToIso(name[1]!) : undefined;
-  if (!name || !day) {
-    return reject("bad_file_name", undefined, `file name "${options.fileName}" is not arsenalpay_<YYYYMMDD>.csv or arsenalpay_<YYYYMMDD>_<n>.csv with a real date`);
-  }
-  const sequence = name[2] === undefined ? 1 : Number(name[2]);
+  const named = datedFileName(ARSENALPAY_CSV_NAME, options.fileName, "arsenalpay_<YYYYMMDD>.csv or arsenalpay_<YYYYMMDD>_<n>.csv");
+  if ("ok" in named) return named;
+  const { day, sequence } = named;
   const read = readLines(bytes, options, profile.encoding ?? "utf-8");
   if (!read.ok) return read;
   const parsed = parseHeaderCsv<Column>(read.lines, {

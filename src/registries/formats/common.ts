@@ -1,6 +1,6 @@
 import { formatRubles, parseRubles } from "../../../lib/money.ts";
 import type { ParseOptions, ParseResult, RegistryLine, RegistryRejection } from "../format.ts";
-import { decodeRegistry, isBlank, splitLines, type RegistryEncoding } from "./text.ts";
+import { baseName, decodeRegistry, isBlank, splitLines, yyyymmddToIso, type RegistryEncoding } from "./text.ts";
 
 /**
  * What the registry parsers share beyond text: the rejection shape, strict amounts with the column named in the
@@ -21,6 +21,17 @@ export function malformed(line: number, message: string): Rejected {
 }
 
 /** The file decoded and cut into lines, or why not (bad_encoding, empty_file). */
+/**
+ * The registry day and sequence of a `<prefix>_<YYYYMMDD>[_<n>].csv` name (the pattern's groups: 1 the date, 2 the
+ * optional sequence, 1 when absent), or bad_file_name saying which names are expected.
+ */
+export function datedFileName(pattern: RegExp, fileName: string, expected: string): { day: string; sequence: number } | Rejected {
+  const name = pattern.exec(baseName(fileName));
+  const day = name ? yyyymmddToIso(name[1]!) : undefined;
+  if (!name || !day) return reject("bad_file_name", undefined, `file name "${fileName}" is not ${expected} with a real date`);
+  return { day, sequence: name[2] === undefined ? 1 : Number(name[2]) };
+}
+
 export function readLines(bytes: Uint8Array, options: ParseOptions, profileEncoding: RegistryEncoding): { ok: true; lines: string[]; encoding: RegistryEncoding } | Rejected {
   if (bytes.length === 0) return reject("empty_file", undefined, "the file is empty");
   const decoded = decodeRegistry(bytes, options.encoding ?? profileEncoding, options.encoding !== undefined);

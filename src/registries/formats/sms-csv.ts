@@ -1,7 +1,7 @@
 import { formatRubles } from "../../../lib/money.ts";
 import type { ParseOptions, ParseResult, RegistryFormat, RegistryLine } from "../format.ts";
-import { field, parseAmount, parseHeaderCsv, printableAscii, readLines, reject, totalsFrom, type TotalsLabels, preview } from "./common.ts";
-import { baseName, splitDateTime, yyyymmddToIso, type RegistryEncoding } from "./text.ts";
+import { datedFileName, field, parseAmount, parseHeaderCsv, printableAscii, readLines, totalsFrom, type TotalsLabels, preview } from "./common.ts";
+import { splitDateTime, type RegistryEncoding } from "./text.ts";
 
 /**
  * The SMS 3116 aggregator's daily CSV (REGISTRIES.md §4, payhub's profile): UTF-8, `;`, `.`, header
@@ -38,12 +38,9 @@ const PAYMENT_ID = printableAscii(128);
 
 export function parseSmsCsv(bytes: Buffer, options: ParseOptions, profile: SmsCsvProfile = {}): ParseResult {
   const decimal = profile.decimal ?? ".";
-  const name = SMS_CSV_NAME.exec(baseName(options.fileName));
-  const day = name ? yyyymmddToIso(name[1]!) : undefined;
-  if (!name || !day) {
-    return reject("bad_file_name", undefined, `file name "${options.fileName}" is not sms3116_<YYYYMMDD>.csv or sms3116_<YYYYMMDD>_<n>.csv with a real date`);
-  }
-  const sequence = name[2] === undefined ? 1 : Number(name[2]);
+  const named = datedFileName(SMS_CSV_NAME, options.fileName, "sms3116_<YYYYMMDD>.csv or sms3116_<YYYYMMDD>_<n>.csv");
+  if ("ok" in named) return named;
+  const { day, sequence } = named;
   const read = readLines(bytes, options, profile.encoding ?? "utf-8");
   if (!read.ok) return read;
   const parsed = parseHeaderCsv<Column>(read.lines, {
