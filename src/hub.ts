@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import http, { type Server } from "node:http";
+import http, { type RequestListener, type Server } from "node:http";
 import type { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { loadDemoAccountsIfEmpty } from "./accounts/demo-accounts.ts";
@@ -24,7 +24,7 @@ import type { BillingJobData, CreditJobData } from "./queue/names.ts";
 import { InFlight } from "./payments/in-flight.ts";
 import { PaymentIds } from "./payments/payment-ids.ts";
 import { createPaymentRecorder } from "./payments/record-payment.ts";
-import { createApp } from "./server.ts";
+import { createRequestListener } from "./server.ts";
 import { apiCredentials, startRegistryFetcher } from "./registries/registry-fetcher.ts";
 import { fetchedChannels, registryExpectations } from "./registries/registry-missing.ts";
 
@@ -38,7 +38,7 @@ const INTAKE_GROUP_COMMIT = { maxBatch: 64, maxInFlight: 4 };
  * hub then read the address of a server that never bound: "Cannot read properties of null (reading 'port')"), so the
  * server is made here and its own events decide. A refused bind becomes a StartupError that says what to do.
  */
-function listen(app: express.Express, port: number, host: string, variable: string): Promise<Server> {
+function listen(app: RequestListener, port: number, host: string, variable: string): Promise<Server> {
   return new Promise<Server>((resolve, reject) => {
     const server = http.createServer(app);
     server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error, port, host, variable)));
@@ -246,7 +246,7 @@ export async function startHub(config: Config, log: Logger, urls: HubConnections
       const inFlight = new InFlight(config.intakeMaxInFlight);
       // Stopped after the HTTP server: commands still running when their sockets closed finish (and are queued) first.
       stops.push({ name: "intake in flight", stop: () => inFlight.drained() });
-      const app = createApp({
+      const app = createRequestListener({
         config,
         db,
         redis: producer,

@@ -27,7 +27,8 @@ import { auditRoutes, staffRoutes } from "./api/staff-routes.ts";
 import { requestContext } from "./http/request-context.ts";
 import type { Logger } from "./log.ts";
 import type { IntakeDeps } from "./payments/accept-payment.ts";
-import { mountChannelRoutes } from "../webhooks/index.ts";
+import { createWebhookFront } from "../webhooks/index.ts";
+import type { RequestListener } from "node:http";
 
 export interface AppDeps {
   config: Config;
@@ -39,7 +40,16 @@ export interface AppDeps {
   services: HubServices;
 }
 
-/** The HTTP application, without listen(): tests mount it on an ephemeral port. */
+/**
+ * The hub's HTTP handler: the providers' routes (webhooks/index.ts, in front of Express for their load), then the
+ * Express application for everything else.
+ */
+export function createRequestListener(deps: AppDeps): RequestListener & { app: express.Express } {
+  const app = createApp(deps);
+  return createWebhookFront(app, deps.config, deps.intake, deps.log);
+}
+
+/** The HTTP application without the providers' routes (createRequestListener puts them in front). */
 export function createApp(deps: AppDeps): express.Express {
   const { config, db, redis, log } = deps;
   const app = express();
@@ -62,8 +72,6 @@ export function createApp(deps: AppDeps): express.Express {
 
   // The staff pages: sign-in, the cash desk, Z-reports, administration (src/pages).
   app.use(pagesRoutes(config, db, deps.intake, deps.services));
-  // The providers' routes, one per channel of the catalogue (src/channels), on their fixed paths.
-  mountChannelRoutes(app, config, deps.intake);
   // Signing in for a token needs no token; everything else under /api does.
   app.use("/api/auth", authRoutes(config, db));
   // The API's description (generated from the routes' zod schemas) is public.

@@ -1,7 +1,9 @@
-import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import express from "express";
 import type { ChannelAdapter, ChannelProfile, HttpReply, InboundRequest, ProtocolError } from "../adapters/contract/index.ts";
 import type { ChannelRoute, PaymentInquiry } from "../src/channels/channel.ts";
 import type { HubEnvironment } from "../src/config.ts";
+import type { Logger } from "../src/log.ts";
 import { handleCommand, type IntakeDeps, type IntakeRules } from "../src/payments/handle-command.ts";
 import { basicCredentialsMatch, createIpAllowlist, type IpAllowlist } from "./source-guard.ts";
 
@@ -31,14 +33,31 @@ function guardProfiles<Profile extends ChannelProfile>(route: ChannelRoute<Profi
 /** Provider requests are small; anything larger is refused before it is read (a 2 MB body gets a protocol error). */
 export const WEBHOOK_BODY_LIMIT = "16kb";
 
+/**
+ * One provider request as the front (webhooks/front.ts) hands it over: the Node request (its body not read yet), the
+ * profile named by the path (decoded; undefined on a route with one profile), the query string parsed, the client's
+ * address as the hub's trust-proxy setting reads it, and the request id.
+ */
+export interface WebhookExchange {
+  req: IncomingMessage & { body?: unknown };
+  res: ServerResponse;
+  profileName: string | undefined;
+  query: Record<string, unknown>;
+  ip: string;
+  requestId: string;
+  /** The hub's logger with the request id, made when first needed. */
+  log(): Logger;
+}
+
 /** Query and urlencoded body merged; a name present in both becomes an array, which adapters refuse. */
-export function inboundRequestOf(req: Request): InboundRequest {
-  const params: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
+export function inboundRequestOf(exchange: WebhookExchange): InboundRequest {
+  const { req } = exchange;
+  const params: Record<string, unknown> = { ...exchange.query };
   const body = req.body && typeof req.body === "object" ? (req.body as Record<string, unknown>) : {};
   for (const [name, value] of Object.entries(body)) {
     params[name] = name in params ? ([] as unknown[]).concat(params[name], value) : value;
   }
-  return { method: req.method, params, headers: req.headers, ip: req.ip ?? req.socket.remoteAddress ?? "" };
+  return { method: req.method ?? "GET", params, headers: req.headers, ip: exchange.ip };
 }
 
 /**
@@ -52,44 +71,101 @@ export function withoutSecrets(params: Record<string, unknown>): Record<string, 
   return Object.fromEntries(Object.entries(params).filter(([name]) => !SECRET_PARAMETERS.has(name)));
 }
 
-export function send(res: Response, reply: HttpReply): void {
-  res.status(reply.status).set(reply.headers ?? {}).type(reply.contentType).send(reply.body);
-}
-
-type ProfileLookup<Profile extends ChannelProfile> = (req: Request) => GuardedProfile<Profile> | undefined;
-
-/** Body parsers of the channels: urlencoded forms for most, JSON for QIWI bills; both limited in size. */
+/** Body parsers of the channels (body-parser's, as Express's were): urlencoded forms for most, JSON for QIWI bills; both limited in size. */
 const BODY_PARSERS = {
   urlencoded: express.urlencoded({ extended: false, limit: WEBHOOK_BODY_LIMIT, parameterLimit: 50 }),
   json: express.json({ limit: WEBHOOK_BODY_LIMIT }),
 } as const;
 
+/** Writes a reply: the status, the adapter's headers and content type, its length; no body to a HEAD. */
+export type SendReply = (exchange: WebhookExchange, reply: HttpReply) => void;
+
+/** A channel route without its path: what the front runs once a request's path named it. */
+export interface ChannelEndpoint {
+  /** Where it is mounted ("/webhooks/osmp") and whether the next segment names the profile. */
+  path: string;
+  byProfile: boolean;
+  serve(exchange: WebhookExchange): Promise<void>;
+  /** The protocol's own answer to a request that could not be read (a path segment that is not valid percent-encoding). */
+  unreadable(exchange: WebhookExchange): void;
+}
+
 /**
- * The router of one channel route: `/:profile` for a family of profiles (OSMP, bank XML), `/` for a channel with one.
- * Order matters: the source address and Basic credentials are checked before the body is parsed, the adapter verifies
- * and parses, and the reply is sent only after the intake use case committed the payment. A channel with a provider
- * API to ask (`inquiry`) runs its ReconcileCommands there, and asks it about a request refused for its signature.
- * `rules`: the channel's own rules of intake, handed to the core with every command.
+ * One channel route. Order matters: the source address and Basic credentials are checked before the body is read, the
+ * adapter verifies and parses, and the reply is sent only after the intake use case committed the payment. A channel
+ * with a provider API to ask (`inquiry`) runs its ReconcileCommands there, and asks it about a request refused for its
+ * signature. `rules`: the channel's own rules of intake, handed to the core with every command. Whatever fails (the
+ * body, the intake) gets the protocol's own error answer.
  */
-export function channelRouter<Profile extends ChannelProfile>(
+export function channelEndpoint<Profile extends ChannelProfile>(
   route: ChannelRoute<Profile>,
   env: HubEnvironment,
   intake: IntakeDeps,
+  sendReply: SendReply,
   channel: { inquiry?: PaymentInquiry | undefined; rules?: IntakeRules | undefined } = {},
-): Router {
+): ChannelEndpoint {
   const { inquiry, rules } = channel;
-  const router = express.Router();
   const profiles = guardProfiles(route, env);
   const only = route.byProfile ? undefined : [...profiles.values()][0];
-  const lookup: ProfileLookup<Profile> = only ? () => only : (req) => profiles.get(String(req.params.profile));
-  const path = route.byProfile ? "/:profile" : "/";
   const adapter = inquiry?.afterBadSignature ? askingAfterBadSignature(route.adapter, inquiry.afterBadSignature) : route.adapter;
   const deps = inquiry ? { ...intake, reconcile: inquiry.reconcile } : intake;
-  router.all(path, guard(adapter, lookup, route.methods));
-  if (route.methods.includes("POST")) router.post(path, BODY_PARSERS[route.body]);
-  router.all(path, handle(adapter, lookup, deps, rules));
-  router.use(bodyErrors(adapter));
-  return router;
+  const parseBody = route.methods.includes("POST") ? BODY_PARSERS[route.body] : undefined;
+
+  const refuse = (exchange: WebhookExchange, error: ProtocolError) => {
+    exchange.log().warn({ profile: exchange.profileName, reason: error.kind, field: error.field, ip: exchange.ip }, `${adapter.protocol} request refused: ${error.message}`);
+    sendReply(exchange, adapter.replyError(error, inboundRequestOf(exchange)));
+  };
+
+  /** Body-parser failures (too large, bad encoding) and anything the intake threw still get the protocol's own error answer. */
+  const failed = (exchange: WebhookExchange, error: Error & { status?: number; type?: string }) => {
+    const tooLarge = error.type === "entity.too.large";
+    exchange.log().warn({ err: { type: error.type, message: error.message } }, `${adapter.protocol} request refused before parsing`);
+    const message = tooLarge ? "request body too large" : error.type ? "request body could not be read" : "request could not be read";
+    const reply = adapter.replyError({ kind: "malformed", message }, undefined);
+    sendReply(exchange, { ...reply, status: tooLarge ? 413 : 400 });
+  };
+
+  const handle = async (exchange: WebhookExchange, guarded: GuardedProfile<Profile>) => {
+    const request = inboundRequestOf(exchange);
+    const parsed = adapter.parse(request, guarded.profile);
+    if (!parsed.ok) return refuse(exchange, parsed.error);
+    const { reply } = await handleCommand(deps, {
+      source: guarded.profile.source,
+      profile: guarded.profile,
+      command: parsed.command,
+      requestId: exchange.requestId,
+      answer: (outcome) => adapter.reply(parsed.command, outcome, request, guarded.profile),
+      ...(adapter.decide ? { decide: (command, state) => adapter.decide!(request, command, state) } : {}),
+      received: withoutSecrets(request.params),
+      ...(rules ? { rules } : {}),
+    });
+    sendReply(exchange, reply);
+  };
+
+  return {
+    path: route.path,
+    byProfile: route.byProfile,
+    unreadable: (exchange) => failed(exchange, new Error("the path could not be decoded")),
+    serve(exchange) {
+      const { req } = exchange;
+      const guarded = only ?? profiles.get(exchange.profileName ?? "");
+      if (!guarded) return Promise.resolve(refuse(exchange, { kind: "notFound", message: `unknown ${adapter.protocol} profile "${String(exchange.profileName).slice(0, 40)}"` }));
+      const method = req.method ?? "";
+      if (!route.methods.includes(method as "GET" | "POST")) return Promise.resolve(refuse(exchange, { kind: "malformed", message: `use ${route.methods.join(" or ")}` }));
+      if (!guarded.allowlist.allows(exchange.ip)) return Promise.resolve(refuse(exchange, { kind: "forbidden", message: `source address ${exchange.ip} is not allowed for this profile` }));
+      if (guarded.basicAuth && !basicCredentialsMatch(req.headers.authorization, guarded.basicAuth)) {
+        return Promise.resolve(refuse(exchange, { kind: "unauthorized", message: "HTTP Basic credentials missing or wrong" }));
+      }
+      const run = () => handle(exchange, guarded).catch((error: Error) => failed(exchange, error));
+      if (method !== "POST" || !parseBody) return run();
+      return new Promise<void>((resolve) => {
+        parseBody(req as express.Request, exchange.res as express.Response, (error?: unknown) => {
+          if (error) resolve(failed(exchange, error as Error));
+          else resolve(run());
+        });
+      });
+    },
+  };
 }
 
 /** The adapter, telling `ask` of every request it refuses for its signature (the adapter stays pure; this does not delay the answer). */
@@ -101,58 +177,5 @@ function askingAfterBadSignature<Profile extends ChannelProfile>(adapter: Channe
       if (!parsed.ok && parsed.error.kind === "badSignature") ask(request);
       return parsed;
     },
-  };
-}
-
-function refuse<Profile extends ChannelProfile>(adapter: ChannelAdapter<Profile>, req: Request, res: Response, error: ProtocolError): void {
-  req.log?.warn({ profile: req.params.profile, reason: error.kind, field: error.field, ip: req.ip }, `${adapter.protocol} request refused: ${error.message}`);
-  send(res, adapter.replyError(error, inboundRequestOf(req)));
-}
-
-function guard<Profile extends ChannelProfile>(adapter: ChannelAdapter<Profile>, lookup: ProfileLookup<Profile>, methods: readonly string[]) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const guarded = lookup(req);
-    if (!guarded) return refuse(adapter, req, res, { kind: "notFound", message: `unknown ${adapter.protocol} profile "${String(req.params.profile).slice(0, 40)}"` });
-    if (!methods.includes(req.method)) return refuse(adapter, req, res, { kind: "malformed", message: `use ${methods.join(" or ")}` });
-    if (!guarded.allowlist.allows(req.ip)) return refuse(adapter, req, res, { kind: "forbidden", message: `source address ${req.ip} is not allowed for this profile` });
-    if (guarded.basicAuth && !basicCredentialsMatch(req.headers.authorization, guarded.basicAuth)) {
-      return refuse(adapter, req, res, { kind: "unauthorized", message: "HTTP Basic credentials missing or wrong" });
-    }
-    next();
-  };
-}
-
-function handle<Profile extends ChannelProfile>(adapter: ChannelAdapter<Profile>, lookup: ProfileLookup<Profile>, deps: IntakeDeps, rules: IntakeRules | undefined) {
-  return async (req: Request, res: Response) => {
-    const guarded = lookup(req)!;
-    const request = inboundRequestOf(req);
-    const parsed = adapter.parse(request, guarded.profile);
-    if (!parsed.ok) return refuse(adapter, req, res, parsed.error);
-    const { reply } = await handleCommand(deps, {
-      source: guarded.profile.source,
-      profile: guarded.profile,
-      command: parsed.command,
-      requestId: req.id,
-      answer: (outcome) => adapter.reply(parsed.command, outcome, request, guarded.profile),
-      ...(adapter.decide ? { decide: (command, state) => adapter.decide!(request, command, state) } : {}),
-      received: withoutSecrets(request.params),
-      ...(rules ? { rules } : {}),
-    });
-    send(res, reply);
-  };
-}
-
-/**
- * Body-parser failures (too large, bad encoding) still get the protocol's own error answer. Registered without a
- * path: a profile name that is not valid percent-encoding fails to match "/:profile" too, and would otherwise reach
- * the JSON error handler of the API.
- */
-function bodyErrors<Profile extends ChannelProfile>(adapter: ChannelAdapter<Profile>) {
-  return (error: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
-    const tooLarge = error.type === "entity.too.large";
-    req.log?.warn({ err: { type: error.type, message: error.message } }, `${adapter.protocol} request refused before parsing`);
-    const message = tooLarge ? "request body too large" : error.type ? "request body could not be read" : "request could not be read";
-    const reply = adapter.replyError({ kind: "malformed", message }, undefined);
-    send(res, { ...reply, status: tooLarge ? 413 : 400 });
   };
 }

@@ -10,11 +10,15 @@ declare module "express-serve-static-core" {
   }
 }
 
+/** An incoming X-Request-Id kept as the request's id when it is well-formed. */
+export function requestIdOf(header: string | string[] | undefined): string | undefined {
+  return typeof header === "string" && /^[A-Za-z0-9._-]{8,64}$/.test(header) ? header : undefined;
+}
+
 /** Gives every request an id (a well-formed incoming X-Request-Id is kept) and a logger that carries it. */
 export function requestContext(log: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const incoming = req.headers["x-request-id"];
-    req.id = typeof incoming === "string" && /^[A-Za-z0-9._-]{8,64}$/.test(incoming) ? incoming : randomUUID();
+    req.id = requestIdOf(req.headers["x-request-id"]) ?? randomUUID();
     req.log = log.child({ requestId: req.id });
     res.setHeader("X-Request-Id", req.id);
     next();

@@ -204,7 +204,7 @@ export class HubMetrics {
   }
 }
 
-/** The hub's queues and metrics, for the routes that show or replay them (handed to createApp by src/hub.ts). */
+/** The hub's queues and metrics, for the routes that show or replay them (handed to createRequestListener by src/hub.ts). */
 export interface HubServices {
   db: Db;
   queues: HubQueues;
