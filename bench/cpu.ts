@@ -1,13 +1,14 @@
 import { readdir, readFile } from "node:fs/promises";
 
 /**
- * CPU time by process, read from /proc (Linux): the hub (its process and any children), PostgreSQL (every process
- * named postgres: the bench's backends dominate while it runs) and Redis. A snapshot before and after a phase gives
- * the CPU each spent per payment.
+ * CPU time by process, read from /proc (Linux): the hub's server and worker (each process and any children),
+ * PostgreSQL (every process named postgres: the bench's backends dominate while it runs) and Redis. A snapshot before
+ * and after a phase gives the CPU each spent per payment.
  */
 
 export interface CpuSnapshot {
-  hub: number;
+  server: number;
+  worker: number;
   postgres: number;
   redis: number;
   /** This process: the load generator. */
@@ -41,17 +42,23 @@ async function readStats(): Promise<ProcStat[]> {
   return stats;
 }
 
-export async function cpuSnapshot(hubPid: number | undefined): Promise<CpuSnapshot> {
+export async function cpuSnapshot(pids: { server: number | undefined; worker: number | undefined }): Promise<CpuSnapshot> {
   const stats = await readStats();
-  const inHub = new Set<number>(hubPid === undefined ? [] : [hubPid]);
-  // Children of the hub (none today) count as the hub.
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const stat of stats) if (inHub.has(stat.ppid) && !inHub.has(stat.pid)) (inHub.add(stat.pid), (grew = true));
-  }
   const sum = (keep: (stat: ProcStat) => boolean) => stats.filter(keep).reduce((total, stat) => total + stat.seconds, 0);
+  const inTree = (root: number | undefined) => {
+    const tree = new Set<number>(root === undefined ? [] : [root]);
+    // Children of the process (none today) count as the process.
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const stat of stats) if (tree.has(stat.ppid) && !tree.has(stat.pid)) (tree.add(stat.pid), (grew = true));
+    }
+    return tree;
+  };
+  const server = inTree(pids.server);
+  const worker = inTree(pids.worker);
   return {
-    hub: sum((stat) => inHub.has(stat.pid)),
+    server: sum((stat) => server.has(stat.pid)),
+    worker: sum((stat) => worker.has(stat.pid)),
     postgres: sum((stat) => stat.name === "postgres"),
     redis: sum((stat) => stat.name.startsWith("redis-server")),
     bench: sum((stat) => stat.pid === process.pid),
@@ -61,5 +68,5 @@ export async function cpuSnapshot(hubPid: number | undefined): Promise<CpuSnapsh
 /** CPU milliseconds per payment by process between two snapshots. */
 export function cpuPerPayment(before: CpuSnapshot, after: CpuSnapshot, payments: number): CpuSnapshot {
   const per = (key: keyof CpuSnapshot) => ((after[key] - before[key]) * 1000) / Math.max(payments, 1);
-  return { hub: per("hub"), postgres: per("postgres"), redis: per("redis"), bench: per("bench") };
+  return { server: per("server"), worker: per("worker"), postgres: per("postgres"), redis: per("redis"), bench: per("bench") };
 }

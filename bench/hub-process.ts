@@ -22,15 +22,19 @@ export interface HubProcess {
 
 /**
  * Starts the hub the way users do (`node --import tsx src/main.ts` from the project root), forwarding its output
- * to stderr, and resolves once GET /health/ready answers 200. Starting includes `prisma migrate deploy`.
+ * to stderr, and resolves once it answers: GET /health/ready on PORT for a process that serves HTTP, GET /health/live
+ * on WORKER_METRICS_PORT for a worker (HUB_ROLE=worker in `env`). Starting includes `prisma migrate deploy`.
  */
 export async function startHubProcess(port: number, env: Record<string, string>, readyTimeoutMs: number): Promise<HubProcess> {
   const baseUrl = `http://127.0.0.1:${port}`;
+  const worker = env.HUB_ROLE === "worker";
+  const readyUrl = worker ? `${baseUrl}/health/live` : `${baseUrl}/health/ready`;
+  const label = worker ? "worker" : "hub";
   // BENCH_CPU_PROFILE=<dir>: the hub writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
   const profile = process.env.BENCH_CPU_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROFILE)}`] : [];
   const child = spawn(process.execPath, [...profile, "--import", "tsx", "src/main.ts"], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env, PORT: String(port) },
+    env: { ...process.env, ...env, ...(worker ? { WORKER_METRICS_PORT: String(port) } : { PORT: String(port) }) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];
@@ -39,7 +43,7 @@ export async function startHubProcess(port: number, env: Record<string, string>,
       if (line.trim() === "") continue;
       output.push(line);
       if (output.length > KEPT_OUTPUT_LINES) output.shift();
-      process.stderr.write(`[hub] ${line}\n`);
+      process.stderr.write(`[${label}] ${line}\n`);
     }
   };
   child.stdout!.on("data", forward);
@@ -56,13 +60,13 @@ export async function startHubProcess(port: number, env: Record<string, string>,
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) {
-      throw new Error(`the hub exited with code ${child.exitCode} before it was ready:\n${hub.recentOutput()}`);
+      throw new Error(`the ${label} exited with code ${child.exitCode} before it was ready:\n${hub.recentOutput()}`);
     }
     if (Date.now() > deadline) {
       await hub.stop();
-      throw new Error(`the hub was not ready within ${readyTimeoutMs / 1000} s:\n${hub.recentOutput()}`);
+      throw new Error(`the ${label} was not ready within ${readyTimeoutMs / 1000} s:\n${hub.recentOutput()}`);
     }
-    const ready = await fetch(`${baseUrl}/health/ready`, { signal: AbortSignal.timeout(1000) }).then(
+    const ready = await fetch(readyUrl, { signal: AbortSignal.timeout(1000) }).then(
       (response) => response.status === 200,
       () => false,
     );

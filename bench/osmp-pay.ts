@@ -74,6 +74,7 @@ const HARD_TIMEOUT_MS = 420_000;
 const CLEANUP_TIMEOUT_MS = 40_000;
 
 let hub: HubProcess | undefined;
+let worker: HubProcess | undefined;
 let monitor: pg.Pool | undefined;
 let cleanedUp: Promise<void> | undefined;
 
@@ -81,16 +82,15 @@ async function main(): Promise<number> {
   await recreateDatabase();
   await deleteBenchQueueKeys();
   const port = await freePort();
-  progress(`starting the hub on port ${port} (database ${BENCH_DATABASE}, queue prefix ${QUEUE_PREFIX})`);
-  hub = await startHubProcess(
-    port,
-    // HUB_ROLE pinned: a shell with HUB_ROLE=server would leave nobody to credit and every drain would time out.
-    // NODE_ENV pinned: with DATABASE_URL set and no NODE_ENV the hub takes production rules, which refuse the
-    // bench's loopback OSMP requests.
-    { DATABASE_URL, REDIS_URL, QUEUE_PREFIX, LOG_LEVEL: "warn", HUB_DEMO_DATA: "true", HUB_ROLE: "all", HUB_ADMIN_TOKEN: BENCH_ADMIN_TOKEN, NODE_ENV: "development" },
-    HUB_READY_TIMEOUT_MS,
-  );
-  progress("hub ready");
+  progress(`starting the hub's server on port ${port} and its worker (database ${BENCH_DATABASE}, queue prefix ${QUEUE_PREFIX})`);
+  // NODE_ENV pinned: with DATABASE_URL set and no NODE_ENV the hub takes production rules, which refuse the bench's
+  // loopback OSMP requests.
+  const hubEnv = { DATABASE_URL, REDIS_URL, QUEUE_PREFIX, LOG_LEVEL: "warn", HUB_DEMO_DATA: "true", HUB_ADMIN_TOKEN: BENCH_ADMIN_TOKEN, NODE_ENV: "development" };
+  // The production shape (README, "Production"): one process serves the providers, another credits. HUB_ROLE is
+  // pinned for each, so a shell's HUB_ROLE cannot leave nobody to credit.
+  hub = await startHubProcess(port, { ...hubEnv, HUB_ROLE: "server" }, HUB_READY_TIMEOUT_MS);
+  worker = await startHubProcess(await freePort(), { ...hubEnv, HUB_ROLE: "worker" }, HUB_READY_TIMEOUT_MS);
+  progress("hub ready: server and worker");
   await createBenchAccounts(hub.baseUrl);
   monitor = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
 
@@ -135,7 +135,8 @@ async function main(): Promise<number> {
     await waitForCredits(monitor, `phase E (${rate} req/s)`, DRAIN_TIMEOUT_MS.latency);
   }
 
-  const cpuBefore = await cpuSnapshot(hub.pid);
+  const pids = { server: hub.pid, worker: worker.pid };
+  const cpuBefore = await cpuSnapshot(pids);
   const saturation = await runSaturation({
     baseUrl: hub.baseUrl,
     connections: SATURATION_CONNECTIONS,
@@ -145,7 +146,7 @@ async function main(): Promise<number> {
   const saturationDrain = await waitForCredits(monitor, "phase B", DRAIN_TIMEOUT_MS.saturation);
   const endToEnd = await endToEndCredits(monitor, saturation);
   // From phase B's start to its last credit: every payment of it answered and credited (and nothing else ran).
-  const cpu = cpuPerPayment(cpuBefore, await cpuSnapshot(hub.pid), endToEnd.accepted);
+  const cpu = cpuPerPayment(cpuBefore, await cpuSnapshot(pids), endToEnd.accepted);
 
   const loadSeconds = await loadMillionAccounts(monitor);
   await runOpenLoop({
@@ -167,8 +168,8 @@ async function main(): Promise<number> {
 
   // The hub stops before phase C: its sweeper would re-send phase C's outbox rows after SWEEP_AFTER_MS and credit
   // them alongside the measured clients, and its idle processes would still share the two cores.
-  await hub.stop();
-  progress("hub stopped; phase C runs on its database alone");
+  await Promise.all([hub.stop(), worker.stop()]);
+  progress("hub stopped (server and worker); phase C runs on its database alone");
   const bare = await runBareCredit(DATABASE_URL, BARE_PAYMENTS, BARE_CONCURRENCY, BARE_BATCH, TXN_ID_RANGES.bareCredit);
   const floor = await runFloor(DATABASE_URL, FLOOR_CLIENTS, FLOOR_SECONDS);
 
@@ -449,7 +450,8 @@ function printSummary(summary: Summary): void {
   row("credit backlog at end / drained in", `${saturationDrain.backlog} / ${saturationDrain.seconds.toFixed(1)} s`);
   row("phase start to last credit", `${endToEnd.seconds.toFixed(2)} s`);
   row("end-to-end credits", `${endToEnd.creditsPerSecond.toFixed(1)} /s`);
-  row("CPU per payment: hub / PostgreSQL / Redis", `${cpu.hub.toFixed(2)} / ${cpu.postgres.toFixed(2)} / ${cpu.redis.toFixed(2)} ms (load generator ${cpu.bench.toFixed(2)} ms)`);
+  row("CPU per payment: server / worker", `${cpu.server.toFixed(2)} / ${cpu.worker.toFixed(2)} ms`);
+  row("CPU per payment: PostgreSQL / Redis", `${cpu.postgres.toFixed(2)} / ${cpu.redis.toFixed(2)} ms (load generator ${cpu.bench.toFixed(2)} ms)`);
   lines.push("");
   lines.push(`Phase C: the credit statement over pg, ${BARE_CONCURRENCY} clients, ${BARE_BATCH} payments a statement, hub stopped`);
   row("payments credited", `${bare.payments - bare.failures} of ${bare.payments} in ${bare.seconds.toFixed(2)} s`);
@@ -507,7 +509,7 @@ function highestRateUnder(sweep: SweepStep[], limitMs: number): number | undefin
 function cleanup(): Promise<void> {
   cleanedUp ??= (async () => {
     const steps: [string, () => Promise<unknown>][] = [
-      ["stopping the hub", async () => hub?.stop()],
+      ["stopping the hub", async () => Promise.all([hub?.stop(), worker?.stop()])],
       ["closing the monitor pool", async () => monitor?.end()],
       ["dropping the bench database", dropDatabase],
       ["deleting the queue's Redis keys", deleteBenchQueueKeys],

@@ -123,7 +123,9 @@ const BaseEnv = z.object({
     .string()
     .regex(/^(?:[a-zA-Z0-9_-]+|\{[a-zA-Z0-9_-]+\})$/, "letters, digits, _ and - (payhub), or the same in braces for Redis Cluster ({payhub})")
     .default("payhub"),
-  CREDIT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
+  // 128: what the credit group commit takes at once (2 statements of 64 payments, src/crediting/credit-worker.ts), so
+  // the worker keeps up with the server at saturation instead of crediting in smaller batches (issue 11).
+  CREDIT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(128),
   CREDIT_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   CREDIT_BACKOFF_MS: milliseconds(1000),
   SWEEP_INTERVAL_MS: milliseconds(2000),
