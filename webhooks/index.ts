@@ -67,11 +67,9 @@ export function createWebhookFront(app: express.Express, config: Config, intake:
   };
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
-    const url = req.url ?? "/";
-    const queryAt = url.indexOf("?");
-    const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
-    const found = pathname.length > 10 && pathname.slice(0, 10).toLowerCase() === "/webhooks/" ? route(pathname) : undefined;
-    if (!found) {
+    const target = requestTarget(req.url ?? "/");
+    const found = target && target.pathname.length > 10 && target.pathname.slice(0, 10).toLowerCase() === "/webhooks/" ? route(target.pathname) : undefined;
+    if (!target || !found) {
       app(req, res);
       return;
     }
@@ -82,7 +80,7 @@ export function createWebhookFront(app: express.Express, config: Config, intake:
       req,
       res,
       profileName: undefined,
-      query: parseQuery ? parseQuery(queryAt === -1 ? "" : url.slice(queryAt + 1)) : {},
+      query: parseQuery ? parseQuery(target.search) : {},
       ip: proxyAddr(req, trust),
       requestId,
       log: () => (requestLog ??= log.child({ requestId })),
@@ -102,4 +100,21 @@ export function createWebhookFront(app: express.Express, config: Config, intake:
     });
   };
   return Object.assign(listener, { app });
+}
+
+/**
+ * The path and query string of a request target: origin-form ("/webhooks/osmp/qiwi?…"), or absolute-form
+ * ("http://host/webhooks/osmp/qiwi?…", as a proxy may send it), which Express reads the same way. Undefined: not a URL.
+ */
+function requestTarget(url: string): { pathname: string; search: string } | undefined {
+  if (url.startsWith("/")) {
+    const queryAt = url.indexOf("?");
+    return queryAt === -1 ? { pathname: url, search: "" } : { pathname: url.slice(0, queryAt), search: url.slice(queryAt + 1) };
+  }
+  try {
+    const parsed = new URL(url);
+    return { pathname: parsed.pathname, search: parsed.search.slice(1) };
+  } catch {
+    return undefined;
+  }
 }

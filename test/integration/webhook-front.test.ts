@@ -1,3 +1,4 @@
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { payParams, readOsmpAnswer } from "../support/osmp-client.ts";
 import { startTestHub, waitUntilAllCredited, type TestHub } from "../support/test-hub.ts";
@@ -24,6 +25,22 @@ describe("paths", () => {
       expect(answer).toMatchObject({ status: 200, result: 0, osmpTxnId: "1" });
     },
   );
+
+  it("when a check comes in absolute form (http://host/webhooks/osmp/qiwi?…, as a proxy may send it), then the qiwi profile answers it", async () => {
+    const { port } = new URL(hub.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), "127.0.0.1", () => {
+        socket.write(`GET http://127.0.0.1:${port}/webhooks/osmp/qiwi?${check(5)} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
+      });
+      let text = "";
+      socket.on("data", (chunk) => (text += chunk.toString("utf8")));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toContain("<osmp_txn_id>5</osmp_txn_id>");
+    expect(answer).toContain("<result>0</result>");
+  });
 
   it.each([["/webhooks/osmp/qiwi/extra"], ["/webhooks/osmp/"], ["/webhooks/osmp"], ["/webhooks/osmpx/qiwi"], ["/webhooks/nothing"], ["/webhooks/yoomoney/extra"]])(
     "when a request comes to %s, which names no route, then the API's JSON 404 answers and nothing is recorded",
