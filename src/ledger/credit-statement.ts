@@ -71,13 +71,9 @@ export interface CreditCounts {
 export type CreditResult = "credited" | "already-done";
 
 /**
- * The credit statement over pg, planned at each execution (not a named prepared statement): with an array parameter
- * a cached generic plan may be one chosen on the statistics of a nearly empty table (a fresh or restored database),
- * which finds the payments through the status index, scanning the whole backlog of accepted payments for each batch.
- * Planned with the array in hand, it always takes them by primary key; the planning costs far less than one commit,
- * and a batch shares it.
+ * The credit statement as the worker runs it: named, so each connection parses and plans it once (the worker's pool
+ * forces generic plans, src/db.ts createPool; its `= ANY($1)` on the primary key stays an index lookup).
  */
-/** The credit statement as the worker runs it: named, so each connection parses and plans it once. */
 export const creditPaymentsQuery = (paymentIds: readonly (bigint | string)[]) => ({ name: "credit-payments", text: CREDIT_PAYMENTS_SQL, values: [paymentIds.map(String)] });
 
 /** Reads the statement's answer: per payment, credited now, or found credited (or not accepted) already. */
