@@ -45,10 +45,16 @@ export function createDatabase(databaseUrl: string, poolSize = 20, onIdleError?:
  * `genericPlans`: the connections plan each named statement once and reuse that plan. PostgreSQL's default re-plans a
  * statement with its actual parameters on every execution when it estimates that cheaper, which it does for the
  * credit statement (an array of ids of unknown length): 0.5 ms of planning for a statement that executes in 0.6 ms.
- * Only for a pool whose statements are all keyed by ids, whose generic plans are index lookups (the credit worker's).
+ * Only for a pool whose statements are all keyed by ids, whose plans must be index lookups (the credit worker's).
+ * A generic plan is made once per connection, and the worker's connections are often opened on a fresh database:
+ * planned on an empty table's statistics, the claim of the credit statement became a sequential scan of every payment
+ * (or a walk of every accepted one by the status index) for each batch, for as long as the connection lived. So these
+ * connections also run with enable_seqscan off: a sequential scan is priced out and the plan is the key lookup
+ * whatever the statistics (test/integration/credit-plan.test.ts).
  */
 export function createPool(databaseUrl: string, poolSize: number, onIdleError?: (error: Error) => void, genericPlans = false): SqlPool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, ...(genericPlans ? { options: "-c plan_cache_mode=force_generic_plan" } : {}) });
+  const options = genericPlans ? { options: "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off" } : {};
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, ...options });
   // An idle connection that PostgreSQL drops (restart, failover) must not crash the process: the pool replaces it.
   pool.on("error", (error) => onIdleError?.(error));
   return pool;
