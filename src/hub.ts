@@ -38,9 +38,9 @@ const INTAKE_GROUP_COMMIT = { maxBatch: 64, maxInFlight: 4 };
  * hub then read the address of a server that never bound: "Cannot read properties of null (reading 'port')"), so the
  * server is made here and its own events decide. A refused bind becomes a StartupError that says what to do.
  */
-function listen(app: RequestListener, port: number, host: string, variable: string): Promise<Server> {
+function listen(handler: RequestListener, port: number, host: string, variable: string): Promise<Server> {
   return new Promise<Server>((resolve, reject) => {
-    const server = http.createServer(app);
+    const server = http.createServer(handler);
     server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error, port, host, variable)));
     server.once("listening", () => resolve(server));
     server.listen(port, host);
@@ -246,7 +246,7 @@ export async function startHub(config: Config, log: Logger, urls: HubConnections
       const inFlight = new InFlight(config.intakeMaxInFlight);
       // Stopped after the HTTP server: commands still running when their sockets closed finish (and are queued) first.
       stops.push({ name: "intake in flight", stop: () => inFlight.drained() });
-      const app = createRequestListener({
+      const handler = createRequestListener({
         config,
         db,
         redis: producer,
@@ -264,7 +264,7 @@ export async function startHub(config: Config, log: Logger, urls: HubConnections
         },
         services,
       });
-      server = await listen(app, config.port, config.host, "PORT");
+      server = await listen(handler, config.port, config.host, "PORT");
       const httpServer = server;
       stops.push({
         name: "http server",

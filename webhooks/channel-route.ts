@@ -146,15 +146,15 @@ export function channelEndpoint<Profile extends ChannelProfile>(
     path: route.path,
     byProfile: route.byProfile,
     unreadable: (exchange) => failed(exchange, new Error("the path could not be decoded")),
-    serve(exchange) {
+    async serve(exchange) {
       const { req } = exchange;
       const guarded = only ?? profiles.get(exchange.profileName ?? "");
-      if (!guarded) return Promise.resolve(refuse(exchange, { kind: "notFound", message: `unknown ${adapter.protocol} profile "${String(exchange.profileName).slice(0, 40)}"` }));
+      if (!guarded) return refuse(exchange, { kind: "notFound", message: `unknown ${adapter.protocol} profile "${String(exchange.profileName).slice(0, 40)}"` });
       const method = req.method ?? "";
-      if (!route.methods.includes(method as "GET" | "POST")) return Promise.resolve(refuse(exchange, { kind: "malformed", message: `use ${route.methods.join(" or ")}` }));
-      if (!guarded.allowlist.allows(exchange.ip)) return Promise.resolve(refuse(exchange, { kind: "forbidden", message: `source address ${exchange.ip} is not allowed for this profile` }));
+      if (!route.methods.includes(method as "GET" | "POST")) return refuse(exchange, { kind: "malformed", message: `use ${route.methods.join(" or ")}` });
+      if (!guarded.allowlist.allows(exchange.ip)) return refuse(exchange, { kind: "forbidden", message: `source address ${exchange.ip} is not allowed for this profile` });
       if (guarded.basicAuth && !basicCredentialsMatch(req.headers.authorization, guarded.basicAuth)) {
-        return Promise.resolve(refuse(exchange, { kind: "unauthorized", message: "HTTP Basic credentials missing or wrong" }));
+        return refuse(exchange, { kind: "unauthorized", message: "HTTP Basic credentials missing or wrong" });
       }
       const run = () => handle(exchange, guarded).catch((error: Error) => failed(exchange, error));
       if (method !== "POST" || !parseBody) return run();

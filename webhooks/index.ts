@@ -76,45 +76,28 @@ export function createWebhookFront(app: express.Express, config: Config, intake:
     const requestId = requestIdOf(req.headers["x-request-id"]) ?? randomUUID();
     res.setHeader("X-Request-Id", requestId);
     let requestLog: Logger | undefined;
+    const exchange: WebhookExchange = { req, res, profileName: undefined, query: {}, ip: "", requestId, log: () => (requestLog ??= log.child({ requestId })) };
     const failed = (error: unknown) => {
-      (requestLog ?? log.child({ requestId })).error({ err: error }, "provider request failed");
+      exchange.log().error({ err: error }, "provider request failed");
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     };
     // Nothing a request carries may crash the process: whatever throws is logged and answered 500 (as Express did).
     try {
-      serve(req, res, target.search, found, requestId, () => (requestLog ??= log.child({ requestId }))).catch(failed);
+      if (parseQuery) exchange.query = parseQuery(target.search);
+      exchange.ip = proxyAddr(req, trust) ?? "";
+      if (found.segment !== undefined) {
+        try {
+          exchange.profileName = decodeURIComponent(found.segment);
+        } catch {
+          found.endpoint.unreadable(exchange);
+          return;
+        }
+      }
+      found.endpoint.serve(exchange).catch(failed);
     } catch (error) {
       failed(error);
     }
-  };
-
-  const serve = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    search: string,
-    found: { endpoint: ChannelEndpoint; segment: string | undefined },
-    requestId: string,
-    requestLog: () => Logger,
-  ): Promise<void> => {
-    const exchange: WebhookExchange = {
-      req,
-      res,
-      profileName: undefined,
-      query: parseQuery ? parseQuery(search) : {},
-      ip: proxyAddr(req, trust) ?? "",
-      requestId,
-      log: requestLog,
-    };
-    if (found.segment !== undefined) {
-      try {
-        exchange.profileName = decodeURIComponent(found.segment);
-      } catch {
-        found.endpoint.unreadable(exchange);
-        return Promise.resolve();
-      }
-    }
-    return found.endpoint.serve(exchange);
   };
   return Object.assign(listener, { app });
 }
